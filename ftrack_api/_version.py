@@ -1,0 +1,3 @@
+"""The version of the ftrack API this package implements."""
+
+__version__ = "3.1.0"

@@ -1,0 +1,1 @@
+"""Data accessors: reading and writing component data in a storage."""

@@ -1,0 +1,1 @@
+"""Entity classes and the mixins the factory applies to them."""

@@ -1,0 +1,1 @@
+"""Resource identifier transformers: map stored identifiers to usable ones."""

@@ -1,0 +1,1 @@
+"""Structures: how a location lays out resource identifiers for components."""
