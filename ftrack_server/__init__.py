@@ -1,0 +1,1 @@
+"""ftrack_server: a local ftrack-compatible server for development and tests."""
