@@ -1,0 +1,118 @@
+"""SQLAlchemy tables generated from the entity model.
+
+One table per storage family (see ``model.overlay``), plus link tables and the
+context closure. Columns use client attribute names; values are stored as:
+strings as text, ``variable`` and ``json`` values as JSON text, date-times as
+naive UTC at whole seconds. Foreign keys are declared deferred so that one batch
+may create entities in any order, and are checked when the batch commits.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Dict, Set, Tuple
+
+import sqlalchemy as sa
+
+from ftrack_server.model import Model, load_model
+from ftrack_server.model.types import ForeignKey, Inverse, Through
+
+COLUMN_TYPES = {
+    "string": sa.Text,
+    "integer": sa.Integer,
+    "number": sa.Float,
+    "boolean": sa.Boolean,
+    "datetime": sa.DateTime,
+    "json": sa.Text,
+    "variable": sa.Text,
+}
+
+# Internal bookkeeping tables that are not part of the entity model.
+API_KEY_TABLE = "_api_key"
+UPLOAD_TABLE = "_upload"
+
+
+def build_metadata(model: Model) -> sa.MetaData:
+    """Return a MetaData holding every table the model needs."""
+    metadata = sa.MetaData()
+    foreign_keys, indexed = _relations(model)
+    for table in model.tables.values():
+        columns = []
+        for name, data_type in table.columns.items():
+            is_key = name in table.primary_key
+            column_type = COLUMN_TYPES[data_type]()
+            if is_key and table.autoincrement:
+                column_type = sa.Integer()
+            columns.append(
+                sa.Column(
+                    name,
+                    column_type,
+                    primary_key=is_key,
+                    autoincrement=bool(is_key and table.autoincrement),
+                    nullable=not is_key,
+                    index=(name in indexed.get(table.name, ()) and not is_key),
+                )
+            )
+        constraints = [
+            sa.ForeignKeyConstraint(
+                list(local),
+                [f"{target}.{column}" for column in remote],
+                deferrable=True,
+                initially="DEFERRED",
+                name=f"fk_{table.name}_{'_'.join(local)}",
+            )
+            for (local, target, remote) in sorted(foreign_keys.get(table.name, ()))
+        ]
+        sa.Table(table.name, metadata, *columns, *constraints)
+    sa.Table(
+        API_KEY_TABLE,
+        metadata,
+        sa.Column("key_hash", sa.Text, primary_key=True),
+        sa.Column("user_id", sa.Text, nullable=False, index=True),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+    )
+    return metadata
+
+
+def _relations(model: Model) -> Tuple[Dict[str, Set], Dict[str, Set[str]]]:
+    """Collect declared foreign keys and the columns worth an index, per table."""
+    foreign_keys: Dict[str, Set] = {}
+    indexed: Dict[str, Set[str]] = {}
+    for entity_type in model.types.values():
+        for attribute in entity_type.attributes.values():
+            relation = attribute.relation
+            if isinstance(relation, ForeignKey):
+                target = model.types[attribute.target]
+                table = model.tables[entity_type.table]
+                if not all(column in table.columns for column in relation.columns):
+                    continue
+                target_table = model.tables[target.table]
+                if tuple(relation.target_columns) != tuple(target_table.primary_key):
+                    continue
+                foreign_keys.setdefault(entity_type.table, set()).add(
+                    (tuple(relation.columns), target.table, tuple(relation.target_columns))
+                )
+                indexed.setdefault(entity_type.table, set()).update(relation.columns)
+            elif isinstance(relation, Inverse):
+                item = model.types[attribute.target]
+                indexed.setdefault(item.table, set()).update(relation.columns)
+            elif isinstance(relation, Through):
+                indexed.setdefault(relation.table, set()).update((relation.local, relation.remote))
+    for entity_type in model.types.values():
+        for column, _value in entity_type.conditions:
+            indexed.setdefault(entity_type.table, set()).add(column)
+    indexed.setdefault("context_closure", set()).update(("ancestor_id", "descendant_id"))
+    # Polymorphic columns (``status_change.parent_id``, custom attribute link ends) hold
+    # keys of several tables: no single foreign key can describe them.
+    for table_name, keys in foreign_keys.items():
+        targets: Dict[Tuple[str, ...], Set[str]] = {}
+        for local, target, _remote in keys:
+            targets.setdefault(local, set()).add(target)
+        foreign_keys[table_name] = {key for key in keys if len(targets[key[0]]) == 1}
+    return foreign_keys, indexed
+
+
+@functools.cache
+def default_metadata() -> sa.MetaData:
+    """The tables for the bundled model (built once per process)."""
+    return build_metadata(load_model())
