@@ -1,0 +1,1 @@
+"""The ftrack query language: grammar, compiler and projection loader."""
