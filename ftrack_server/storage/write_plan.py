@@ -1,0 +1,242 @@
+"""Per-type facts the writers need, worked out once per process.
+
+A create of a hundred Tasks should not walk the schema a hundred times: everything
+a write needs to know about a type (its table, key columns, stored scalars,
+foreign keys, defaults, required and immutable attributes) is gathered here once
+and shared by every :class:`~ftrack_server.storage.writer.Writer`.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Dict, FrozenSet, Tuple
+
+import sqlalchemy as sa
+
+from ftrack_server.model import Model, load_model
+from ftrack_server.model.types import NO_DEFAULT, Attribute, EntityType, ForeignKey
+from ftrack_server.storage import derived
+from ftrack_server.storage.tables import build_metadata, default_metadata
+from ftrack_server.storage.values import to_storage
+
+UID_DEFAULT = "{uid}"
+
+
+@dataclass(frozen=True)
+class ForeignKeyPlan:
+    """A reference held in local columns: ``attribute`` names it in messages."""
+
+    attribute: str
+    columns: Tuple[str, ...]
+    target: str
+    target_columns: Tuple[str, ...]
+
+
+@dataclass
+class TypePlan:
+    """What writing one entity type involves."""
+
+    name: str
+    entity_type: EntityType
+    table: sa.Table
+    key_attributes: Tuple[str, ...]
+    key_columns: Tuple[str, ...]
+    key_types: Tuple[str, ...]
+    autoincrement: bool
+    generated_key: bool  # a single string key the server may generate
+    scalars: Dict[str, Attribute]  # stored scalars by attribute name (aliases included)
+    stored_names: Tuple[str, ...]  # attribute names echoed after a create
+    references: Dict[str, ForeignKeyPlan]  # references held in this table's columns
+    foreign_keys: Tuple[ForeignKeyPlan, ...]  # distinct column groups that are foreign keys
+    defaults: Tuple[Tuple[str, Any], ...]  # (column, stored value or UID_DEFAULT)
+    fixed_values: Dict[str, Any]
+    discriminator_columns: Tuple[str, ...]
+    required: Tuple[Tuple[str, Tuple[str, ...]], ...]  # (attribute, columns)
+    immutable: FrozenSet[str]
+    ancestry: Tuple[str, ...]  # this type and its bases, most specific first
+    legacy_name: str  # ``entityType`` of change records
+    is_context: bool
+    is_custom_attribute_value: bool
+    column_types: Dict[str, str] = field(default_factory=dict)
+    key_lookup: Any = None  # select of the key column by ``key_<n>`` parameters
+
+    def key_of(self, values: Dict[str, Any]) -> Tuple[Any, ...]:
+        return tuple(values.get(column) for column in self.key_columns)
+
+
+class WritePlans:
+    """Plans of every type of one model, built on first use."""
+
+    def __init__(self, model: Model, metadata: sa.MetaData) -> None:
+        self.model = model
+        self.metadata = metadata
+        self.closure = metadata.tables["context_closure"]
+        self._plans: Dict[str, TypePlan] = {}
+        self._lock = threading.Lock()
+
+    def plan(self, type_name: str) -> TypePlan:
+        plan = self._plans.get(type_name)
+        if plan is None:
+            with self._lock:
+                plan = self._plans.get(type_name)
+                if plan is None:
+                    plan = self._build(self.model.types[type_name])
+                    self._plans[type_name] = plan
+        return plan
+
+    def table(self, name: str) -> sa.Table:
+        return self.metadata.tables[name]
+
+    # -- building --------------------------------------------------------------------
+
+    def _ancestry(self, entity_type: EntityType) -> Tuple[str, ...]:
+        chain = [entity_type.name]
+        while self.model.types[chain[-1]].base:
+            chain.append(self.model.types[chain[-1]].base)
+        return tuple(chain)
+
+    def _build(self, entity_type: EntityType) -> TypePlan:
+        model = self.model
+        table = self.metadata.tables[entity_type.table]
+        storage = model.tables[entity_type.table]
+        ancestry = self._ancestry(entity_type)
+        scalars = {
+            name: attribute
+            for name, attribute in entity_type.attributes.items()
+            if attribute.is_stored
+        }
+        key_columns = tuple(scalars[name].column for name in entity_type.primary_key)
+        key_types = tuple(scalars[name].data_type for name in entity_type.primary_key)
+        references = self._references(entity_type, storage.columns)
+        foreign_keys = {}
+        for reference in references.values():
+            foreign_keys.setdefault(reference.columns, reference)
+        required = self._required(entity_type, scalars, references, ancestry)
+        return TypePlan(
+            name=entity_type.name,
+            entity_type=entity_type,
+            table=table,
+            key_attributes=entity_type.primary_key,
+            key_columns=key_columns,
+            key_types=key_types,
+            autoincrement=storage.autoincrement,
+            generated_key=(
+                len(key_columns) == 1 and key_types[0] == "string" and not storage.autoincrement
+            ),
+            scalars=scalars,
+            stored_names=tuple(scalars),
+            references=references,
+            foreign_keys=tuple(foreign_keys.values()),
+            defaults=self._defaults(entity_type, scalars, ancestry),
+            fixed_values=dict(entity_type.fixed_values),
+            discriminator_columns=tuple(
+                dict.fromkeys(column for _parent, column, _map in entity_type.discriminators)
+            ),
+            required=required,
+            immutable=frozenset(entity_type.schema.get("immutable", ())),
+            ancestry=ancestry,
+            legacy_name=legacy_name(entity_type),
+            is_context=entity_type.table == "context",
+            is_custom_attribute_value=entity_type.table == "custom_attribute_value",
+            column_types=dict(storage.columns),
+            key_lookup=sa.select(table.c[key_columns[0]]).where(
+                *(
+                    table.c[column] == sa.bindparam(f"key_{index}")
+                    for index, column in enumerate(key_columns)
+                )
+            ),
+        )
+
+    def _references(
+        self, entity_type: EntityType, columns: Dict[str, str]
+    ) -> Dict[str, ForeignKeyPlan]:
+        references = {}
+        for name, attribute in entity_type.attributes.items():
+            relation = attribute.relation
+            if not isinstance(relation, ForeignKey) or attribute.computed:
+                continue
+            if not all(column in columns for column in relation.columns):
+                continue
+            references[name] = ForeignKeyPlan(
+                name, tuple(relation.columns), attribute.target, tuple(relation.target_columns)
+            )
+        return references
+
+    @staticmethod
+    def _defaults(
+        entity_type: EntityType, scalars: Dict[str, Attribute], ancestry: Tuple[str, ...]
+    ) -> Tuple[Tuple[str, Any], ...]:
+        defaults: Dict[str, Any] = {}
+        for attribute in scalars.values():
+            if attribute.default is NO_DEFAULT or attribute.default is None:
+                continue
+            if attribute.default == UID_DEFAULT:
+                defaults.setdefault(attribute.column, UID_DEFAULT)
+            else:
+                defaults.setdefault(
+                    attribute.column, to_storage(attribute.default, attribute.data_type)
+                )
+        for type_name in reversed(ancestry):
+            for column, value in derived.SERVER_DEFAULTS.get(type_name, {}).items():
+                defaults.setdefault(column, value)
+        return tuple(defaults.items())
+
+    @staticmethod
+    def _required(
+        entity_type: EntityType,
+        scalars: Dict[str, Attribute],
+        references: Dict[str, ForeignKeyPlan],
+        ancestry: Tuple[str, ...],
+    ) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+        lenient = set()
+        for type_name in ancestry:
+            lenient.update(derived.DERIVED_WHEN_POSSIBLE.get(type_name, ()))
+        required: Dict[Tuple[str, ...], str] = {}
+        for name in entity_type.schema.get("required", ()):
+            if name in lenient:
+                continue
+            if name in scalars:
+                required.setdefault((scalars[name].column,), name)
+            elif name in references:
+                required.setdefault(references[name].columns, name)
+        return tuple((name, columns) for columns, name in required.items())
+
+
+def legacy_name(entity_type: EntityType) -> str:
+    """The storage name ``ftrack.update`` events call ``entityType`` (``task``, ``show``)."""
+    alias = entity_type.schema.get("alias_for")
+    if isinstance(alias, str):
+        return alias.lower()
+    if isinstance(alias, dict):
+        return str(alias["id"]).lower()
+    return entity_type.name.lower()
+
+
+_PLANS: Dict[int, Tuple[Model, WritePlans]] = {}
+_PLANS_LOCK = threading.Lock()
+
+
+def plans_for(model: Model) -> WritePlans:
+    """The shared plans of ``model`` (the bundled model uses the bundled tables)."""
+    entry = _PLANS.get(id(model))
+    if entry is None or entry[0] is not model:
+        with _PLANS_LOCK:
+            entry = _PLANS.get(id(model))
+            if entry is None or entry[0] is not model:
+                metadata = default_metadata() if model is load_model() else build_metadata(model)
+                entry = (model, WritePlans(model, metadata))
+                _PLANS[id(model)] = entry
+    return entry[1]
+
+
+def matches_conditions(entity_type: EntityType, row: Any) -> bool:
+    """Whether a row (mapping) belongs to ``entity_type`` within its table."""
+    for column, value in entity_type.conditions:
+        actual = row[column]
+        if isinstance(value, tuple):
+            if actual not in value:
+                return False
+        elif actual != value:
+            return False
+    return True
