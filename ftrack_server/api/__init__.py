@@ -1,0 +1,1 @@
+"""The HTTP side of the server: the Starlette app, authentication and API actions."""

@@ -1,0 +1,239 @@
+"""One function per API action, and the batch that runs them in one transaction.
+
+A batch authenticates, opens one transaction, runs each operation in order, checks
+the end-of-batch invariants, encodes the create/update results and commits. The
+first error aborts everything: the transaction rolls back and the caller reports the
+error object instead of any result.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ftrack_server.context import RequestContext
+from ftrack_server.errors import InvalidActionError, NotFoundError, ValidationError
+from ftrack_server.model import Model
+from ftrack_server.query.loader import execute_query, load_entities
+from ftrack_server.storage.credentials import revoke_api_keys, store_api_key
+from ftrack_server.storage.writer import Writer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ftrack_server.server import LocalServer
+
+READ_ONLY_ACTIONS = {"query_server_information", "query_schemas", "query", "search"}
+
+
+@dataclass
+class Call:
+    """The state of one batch while its operations run."""
+
+    server: LocalServer
+    connection: Connection
+    context: RequestContext
+    # Results to fill in once every operation ran: (index, action, type, keys, projections).
+    pending: List[Tuple[int, str, str, Tuple[str, ...], Tuple[str, ...]]] = field(
+        default_factory=list
+    )
+    _writer: Optional[Writer] = None
+
+    @property
+    def model(self) -> Model:
+        return self.server.model
+
+    @property
+    def writer(self) -> Writer:
+        if self._writer is None:
+            self._writer = Writer(self.connection, self.model, self.context)
+        return self._writer
+
+
+Action = Callable[[Call, Dict[str, Any], int], Any]
+ACTIONS: Dict[str, Action] = {}
+
+
+def action(name: str) -> Callable[[Action], Action]:
+    def register(function: Action) -> Action:
+        ACTIONS[name] = function
+        return function
+
+    return register
+
+
+def run_batch(server: LocalServer, context: RequestContext, operations: List[Any]) -> list:
+    """Run ``operations`` for the authenticated caller; return their results in order."""
+    for operation in operations:
+        if not isinstance(operation, dict):
+            raise ValidationError(
+                f"Each operation must be a JSON object, got {type(operation).__name__}."
+            )
+    write = any(operation.get("action") not in READ_ONLY_ACTIONS for operation in operations)
+    with server.database.transaction(write=write) as connection:
+        call = Call(server, connection, context)
+        results: List[Any] = []
+        for index, operation in enumerate(operations):
+            name = operation.get("action")
+            function = ACTIONS.get(name) if isinstance(name, str) else None
+            if function is None:
+                raise InvalidActionError(name)
+            results.append(function(call, operation, index))
+        if call._writer is not None:
+            call._writer.verify()
+        _fill_pending(call, results)
+    return results
+
+
+def _fill_pending(call: Call, results: List[Any]) -> None:
+    """Encode created/updated entities, one load per (type, projections) group."""
+    groups: Dict[Tuple[str, Tuple[str, ...]], List[Tuple[int, str, Tuple[str, ...]]]] = {}
+    for index, action_name, type_name, key, projections in call.pending:
+        groups.setdefault((type_name, projections), []).append((index, action_name, key))
+    for (type_name, projections), entries in groups.items():
+        keys = [key for _index, _action, key in entries]
+        encoded = load_entities(
+            call.connection, call.model, type_name, keys, list(projections), call.context
+        )
+        by_key = {}
+        entity_type = call.model.types[type_name]
+        for entity in encoded:
+            by_key[tuple(str(entity[name]) for name in entity_type.primary_key)] = entity
+        for index, action_name, key in entries:
+            data = by_key.get(tuple(str(part) for part in key))
+            results[index] = {"action": action_name, "data": data}
+
+
+def _require(operation: Dict[str, Any], name: str, kind: type = str) -> Any:
+    value = operation.get(name)
+    if value is None:
+        raise ValidationError(f"Missing {name!r} for action {operation.get('action')}.")
+    if not isinstance(value, kind):
+        raise ValidationError(
+            f"{name!r} for action {operation.get('action')} must be a {kind.__name__}."
+        )
+    return value
+
+
+# -- information -------------------------------------------------------------------------
+
+
+@action("query_server_information")
+def query_server_information(call: Call, operation: Dict[str, Any], _index: int) -> dict:
+    information = call.server.information(call.connection)
+    values = operation.get("values") or []
+    if "user_information" in values:
+        information["user_information"] = {
+            "id": call.context.user_id,
+            "username": call.context.username,
+        }
+    if "is_nested_subqueries_enabled" in values:
+        information["is_nested_subqueries_enabled"] = True
+    return information
+
+
+@action("query_schemas")
+def query_schemas(call: Call, _operation: Dict[str, Any], _index: int) -> list:
+    return call.model.schemas
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+@action("query")
+def query(call: Call, operation: Dict[str, Any], _index: int) -> dict:
+    expression = _require(operation, "expression")
+    return execute_query(call.connection, call.model, expression, call.context)
+
+
+# -- writing -----------------------------------------------------------------------------
+
+
+def _entity_type(operation: Dict[str, Any]) -> str:
+    return _require(operation, "entity_type")
+
+
+def _entity_data(operation: Dict[str, Any]) -> Dict[str, Any]:
+    data = operation.get("entity_data")
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValidationError("'entity_data' must be a JSON object.")
+    return data
+
+
+@action("create")
+def create(call: Call, operation: Dict[str, Any], index: int) -> None:
+    result = call.writer.create(
+        _entity_type(operation), operation.get("entity_key"), _entity_data(operation)
+    )
+    call.pending.append(
+        (index, "create", result.entity_type, tuple(result.key), tuple(result.attributes))
+    )
+
+
+@action("update")
+def update(call: Call, operation: Dict[str, Any], index: int) -> None:
+    result = call.writer.update(
+        _entity_type(operation), operation.get("entity_key"), _entity_data(operation)
+    )
+    call.pending.append(
+        (index, "update", result.entity_type, tuple(result.key), tuple(result.attributes))
+    )
+
+
+@action("delete")
+def delete(call: Call, operation: Dict[str, Any], _index: int) -> dict:
+    call.writer.delete(_entity_type(operation), operation.get("entity_key"))
+    return {"action": "delete", "data": True}
+
+
+@action("reset_remote")
+def reset_remote(call: Call, operation: Dict[str, Any], _index: int) -> dict:
+    reset_type = operation.get("reset_type")
+    entity_type = operation.get("entity_type")
+    if reset_type != "api_key" or entity_type not in (None, "User"):
+        raise ValidationError(
+            f"Cannot reset {reset_type!r} of {entity_type or 'no entity'}: only the api_key "
+            "of a User can be reset."
+        )
+    key = operation.get("entity_key")
+    if isinstance(key, list):
+        key = key[0] if key else None
+    user_id = key or call.context.user_id
+    users = call.server.database.table("resource")
+    exists = call.connection.execute(
+        sa.select(users.c.id).where(users.c.id == str(user_id), users.c.resource_type == "user")
+    ).first()
+    if exists is None:
+        raise NotFoundError(f"User {user_id} not found.")
+    revoke_api_keys(call.connection, str(user_id))
+    return {
+        "action": "reset_remote",
+        "data": {"api_key": store_api_key(call.connection, str(user_id))},
+    }
+
+
+@action("send_user_invite")
+def send_user_invite(call: Call, operation: Dict[str, Any], _index: int) -> dict:
+    _require(operation, "user_id")
+    return {"sent": True}
+
+
+@action("send_review_session_invite")
+def send_review_session_invite(call: Call, operation: Dict[str, Any], _index: int) -> dict:
+    _require(operation, "review_session_invitee_id")
+    return {"sent": True}
+
+
+def decode_operations(body: bytes) -> List[Any]:
+    """Parse a request body into the list of operations, or raise ValidationError."""
+    try:
+        operations = json.loads(body or b"null")
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValidationError(f"The request body is not valid JSON: {error}.")
+    if not isinstance(operations, list):
+        raise ValidationError("The request body must be a JSON array of operations.")
+    return operations
