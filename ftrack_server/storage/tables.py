@@ -50,7 +50,7 @@ def build_metadata(model: Model) -> sa.MetaData:
                     primary_key=is_key,
                     autoincrement=bool(is_key and table.autoincrement),
                     nullable=not is_key,
-                    index=(name in indexed.get(table.name, ()) and not is_key),
+                    index=name in indexed.get(table.name, ()) and not _leads_key(name, table),
                 )
             )
         constraints = [
@@ -72,6 +72,11 @@ def build_metadata(model: Model) -> sa.MetaData:
         sa.Column("created_at", sa.DateTime, nullable=False),
     )
     return metadata
+
+
+def _leads_key(column: str, table) -> bool:
+    """Whether the primary key's own index already serves lookups by ``column``."""
+    return bool(table.primary_key) and table.primary_key[0] == column
 
 
 def _relations(model: Model) -> Tuple[Dict[str, Set], Dict[str, Set[str]]]:
