@@ -30,6 +30,12 @@ def test_served_schemas_equal_the_reference(model, reference_schemas):
     assert len(model.types) == 116
 
 
+def test_schema_hash_matches_a_real_server():
+    # The hash a real ftrack server reports for the schemas we serve: clients compare it
+    # with their schema cache, so an equal hash means the same schema document.
+    assert load_model().schema_hash == "23a1157b8b1730fd91c76f63dcd67a8f"
+
+
 def test_schema_hash_is_md5_of_sorted_json(model, reference_schemas):
     information = json.loads((REFERENCE / "query_server_information.json").read_text())
     assert model.schema_hash == schema_hash(reference_schemas) == information["schema_hash"]
