@@ -12,6 +12,8 @@ from sqlalchemy.engine import Connection
 from starlette.requests import Request
 
 from ftrack_server.context import RequestContext
+from ftrack_server.events import EventRouter
+from ftrack_server.files import FileStore
 from ftrack_server.model import Model, load_model
 from ftrack_server.storage.credentials import store_api_key, user_for_api_key
 from ftrack_server.storage.database import Database, database_url
@@ -33,9 +35,17 @@ class LocalServer:
     stored hashed, so an existing database only yields keys issued later).
     """
 
-    def __init__(self, database: Optional[str] = None, *, admin_username: str = "admin") -> None:
+    def __init__(
+        self,
+        database: Optional[str] = None,
+        *,
+        admin_username: str = "admin",
+        data_dir: Optional[str] = None,
+    ) -> None:
         self.model: Model = load_model()
         self.database = Database(database_url(database))
+        self.files = FileStore(data_dir)
+        self.events = EventRouter(self)
         self.admin_username = admin_username
         self.admin_api_key: Optional[str] = None
         with self.database.transaction() as connection:
@@ -136,7 +146,9 @@ class LocalServer:
             return dict(DEFAULT_STORAGE_SCENARIO)
 
     def after_commit(self, context: RequestContext) -> None:
-        """Hook run after a batch committed (publishes ``ftrack.update`` once the hub exists)."""
+        """Run after a batch committed: tell event hub clients what changed."""
+        if context.changes:
+            self.events.publish_changes(context)
 
     def credentials(self) -> Tuple[str, Optional[str]]:
         return self.admin_username, self.admin_api_key

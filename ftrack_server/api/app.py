@@ -10,6 +10,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ftrack_server.api.endpoint import api_endpoint
+from ftrack_server.events import routes as event_routes
+from ftrack_server.files import routes as file_routes
 
 if TYPE_CHECKING:  # pragma: no cover
     from ftrack_server.server import LocalServer
@@ -24,6 +26,8 @@ def create_app(server: LocalServer) -> Starlette:
     routes = [
         Route("/", index, methods=["GET"]),
         Route("/api", api_endpoint(server), methods=["POST"]),
+        *event_routes(server),
+        *file_routes(server),
     ]
     app = Starlette(routes=routes)
     app.state.server = server
