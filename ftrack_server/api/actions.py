@@ -19,6 +19,7 @@ from ftrack_server.context import RequestContext
 from ftrack_server.errors import InvalidActionError, NotFoundError, ValidationError
 from ftrack_server.model import Model
 from ftrack_server.query.loader import execute_query, load_entities
+from ftrack_server.storage.buffer import BufferedConnection
 from ftrack_server.storage.credentials import revoke_api_keys, store_api_key
 from ftrack_server.storage.writer import Writer
 
@@ -72,7 +73,9 @@ def run_batch(server: LocalServer, context: RequestContext, operations: List[Any
                 f"Each operation must be a JSON object, got {type(operation).__name__}."
             )
     write = any(operation.get("action") not in READ_ONLY_ACTIONS for operation in operations)
-    with server.database.transaction(write=write) as connection:
+    with server.database.transaction(write=write) as raw_connection:
+        # Creates queue their rows; any other statement writes them first.
+        connection = BufferedConnection(raw_connection)
         call = Call(server, connection, context)
         results: List[Any] = []
         for index, operation in enumerate(operations):
@@ -84,6 +87,7 @@ def run_batch(server: LocalServer, context: RequestContext, operations: List[Any
         if call._writer is not None:
             call._writer.verify()
         _fill_pending(call, results)
+        connection.flush()
     return results
 
 

@@ -136,6 +136,22 @@ class _Level:
 
     def finish(self, fetch_limit: Optional[int]) -> None:
         statement = sa.select(*self.columns.expressions).select_from(self.scope.from_clause)
+        key = self._single_key()
+        if key is not None and (self.offset or fetch_limit is not None):
+            # Page by keys first: the database sorts and skips bare keys (the joins
+            # for projections it does not need are left out), then joins the
+            # projections for the page only. Without this every page would join the
+            # projections for all the rows before the offset.
+            page = sa.select(key).select_from(self.scope.from_clause).correlate(None)
+            if self.where is not None:
+                page = page.where(self.where)
+            page = page.order_by(*self.order)
+            if self.offset:
+                page = page.offset(self.offset)
+            if fetch_limit is not None:
+                page = page.limit(fetch_limit)
+            self.statement = statement.where(key.in_(page)).order_by(*self.order)
+            return
         if self.where is not None:
             statement = statement.where(self.where)
         statement = statement.order_by(*self.order)
@@ -144,6 +160,12 @@ class _Level:
         if fetch_limit is not None:
             statement = statement.limit(fetch_limit)
         self.statement = statement
+
+    def _single_key(self) -> Optional[Any]:
+        """The root's primary key column when it is a single column."""
+        if self.entity is None or len(self.entity.key_positions) != 1:
+            return None
+        return self.columns.expressions[self.entity.key_positions[0]].element
 
 
 class _LinkBatch:

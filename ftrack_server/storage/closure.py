@@ -17,7 +17,7 @@ Self rows make moves and subtree selections single statements: the subtree of X 
 from __future__ import annotations
 
 import functools
-from typing import Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -26,6 +26,39 @@ from ftrack_server.errors import ValidationError
 
 COLUMNS = ("ancestor_id", "descendant_id", "depth")
 CHUNK = 500  # ids per IN list: far below every backend's bound-parameter limit
+
+
+def new_node_rows(
+    connection: Any,
+    closure: sa.Table,
+    node_id: str,
+    parent_id: Optional[str],
+    known: Dict[str, List[Tuple[str, int]]],
+) -> List[Dict[str, Any]]:
+    """The closure rows of a new context, worked out without a statement when possible.
+
+    ``known`` maps contexts to their ``(ancestor, depth)`` chains (self included) for
+    the current batch; a parent not in it is read once. The new node's chain is added.
+    """
+    chain = [(node_id, 0)]
+    if parent_id is not None:
+        parent_chain = known.get(parent_id)
+        if parent_chain is None:
+            parent_chain = [
+                (row.ancestor_id, row.depth)
+                for row in connection.execute(
+                    sa.select(closure.c.ancestor_id, closure.c.depth).where(
+                        closure.c.descendant_id == parent_id
+                    )
+                )
+            ]
+            known[parent_id] = parent_chain
+        chain.extend((ancestor, depth + 1) for ancestor, depth in parent_chain)
+    known[node_id] = chain
+    return [
+        {"ancestor_id": ancestor, "descendant_id": node_id, "depth": depth}
+        for ancestor, depth in chain
+    ]
 
 
 def add_node(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -244,28 +244,37 @@ class Derivations:
         ).scalar()
         return self._project_schema(project_id)
 
-    def _cached_first(self, key: Tuple[Any, ...], query: Any) -> Optional[str]:
+    def _cached_first(self, key: Tuple[Any, ...], build: Callable[[], Any]) -> Optional[str]:
+        """The first value of the query ``build()`` makes, looked up once per batch.
+
+        The query is only built on a cache miss: building SQL expressions costs more
+        than the lookup itself when a batch creates many similar entities.
+        """
         if key not in self._first:
-            self._first[key] = self.connection.execute(query.limit(1)).scalar()
+            self._first[key] = self.connection.execute(build().limit(1)).scalar()
         return self._first[key]
 
     def _project_schema_column(self, schema_id: str, column: str) -> Optional[str]:
         table = self.plans.table("project_schema")
-        query = sa.select(table.c[column]).where(table.c.id == schema_id)
-        return self._cached_first(("project_schema", schema_id, column), query)
+        return self._cached_first(
+            ("project_schema", schema_id, column),
+            lambda: sa.select(table.c[column]).where(table.c.id == schema_id),
+        )
 
     def _first_workflow_status(self, workflow_id: Optional[str]) -> Optional[str]:
         if workflow_id is None:
             return None
         links = self.plans.table("workflow_schema_status")
         statuses = self.plans.table("task_status")
-        query = (
-            sa.select(links.c.status_id)
-            .select_from(links.join(statuses, statuses.c.id == links.c.status_id))
-            .where(links.c.workflow_schema_id == workflow_id)
-            .order_by(statuses.c.sort, statuses.c.id)
+        return self._cached_first(
+            ("workflow", workflow_id),
+            lambda: (
+                sa.select(links.c.status_id)
+                .select_from(links.join(statuses, statuses.c.id == links.c.status_id))
+                .where(links.c.workflow_schema_id == workflow_id)
+                .order_by(statuses.c.sort, statuses.c.id)
+            ),
         )
-        return self._cached_first(("workflow", workflow_id), query)
 
     def _first_status(
         self, schema_id: str, object_type_id: str, type_id: Optional[str], is_task: bool
@@ -276,7 +285,7 @@ class Derivations:
                 overrides = self.plans.table("project_schema_override")
                 workflow = self._cached_first(
                     ("override", schema_id, type_id),
-                    sa.select(overrides.c.workflow_schema_id).where(
+                    lambda: sa.select(overrides.c.workflow_schema_id).where(
                         overrides.c.project_schema_id == schema_id, overrides.c.type_id == type_id
                     ),
                 )
@@ -285,41 +294,47 @@ class Derivations:
             return self._first_workflow_status(workflow)
         schemas = self.plans.table("schema")
         links = self.plans.table("schema_status")
-        query = (
-            sa.select(links.c.status_id)
-            .select_from(schemas.join(links, links.c.schema_id == schemas.c.id))
-            .where(
-                schemas.c.project_schema_id == schema_id,
-                schemas.c.object_type_id == object_type_id,
-            )
-            .order_by(links.c.sort, links.c.status_id)
+        return self._cached_first(
+            ("schema_status", schema_id, object_type_id),
+            lambda: (
+                sa.select(links.c.status_id)
+                .select_from(schemas.join(links, links.c.schema_id == schemas.c.id))
+                .where(
+                    schemas.c.project_schema_id == schema_id,
+                    schemas.c.object_type_id == object_type_id,
+                )
+                .order_by(links.c.sort, links.c.status_id)
+            ),
         )
-        return self._cached_first(("schema_status", schema_id, object_type_id), query)
 
     def _first_type(self, schema_id: str, object_type_id: str, is_task: bool) -> Optional[str]:
         types = self.plans.table("task_type")
         if is_task:
             type_schema = self._project_schema_column(schema_id, "task_type_schema_id")
-            links = self.plans.table("task_type_schema_type")
-            query = (
-                sa.select(links.c.type_id)
-                .select_from(links.join(types, types.c.id == links.c.type_id))
-                .where(links.c.task_type_schema_id == type_schema)
-                .order_by(types.c.sort, types.c.id)
+            type_links = self.plans.table("task_type_schema_type")
+            return self._cached_first(
+                ("task_types", type_schema),
+                lambda: (
+                    sa.select(type_links.c.type_id)
+                    .select_from(type_links.join(types, types.c.id == type_links.c.type_id))
+                    .where(type_links.c.task_type_schema_id == type_schema)
+                    .order_by(types.c.sort, types.c.id)
+                ),
             )
-            return self._cached_first(("task_types", type_schema), query)
         schemas = self.plans.table("schema")
         links = self.plans.table("schema_type")
-        query = (
-            sa.select(links.c.type_id)
-            .select_from(schemas.join(links, links.c.schema_id == schemas.c.id))
-            .where(
-                schemas.c.project_schema_id == schema_id,
-                schemas.c.object_type_id == object_type_id,
-            )
-            .order_by(links.c.sort, links.c.type_id)
+        return self._cached_first(
+            ("schema_type", schema_id, object_type_id),
+            lambda: (
+                sa.select(links.c.type_id)
+                .select_from(schemas.join(links, links.c.schema_id == schemas.c.id))
+                .where(
+                    schemas.c.project_schema_id == schema_id,
+                    schemas.c.object_type_id == object_type_id,
+                )
+                .order_by(links.c.sort, links.c.type_id)
+            ),
         )
-        return self._cached_first(("schema_type", schema_id, object_type_id), query)
 
     # -- custom attribute values -------------------------------------------------------
 

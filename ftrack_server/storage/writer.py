@@ -25,6 +25,7 @@ from ftrack_server.errors import DuplicateEntryError, NotFoundError, ValidationE
 from ftrack_server.model import Model
 from ftrack_server.model.types import Attribute, Inverse, Kind, Through
 from ftrack_server.storage import changes, closure
+from ftrack_server.storage.buffer import BufferedConnection
 from ftrack_server.storage.cascade import Cascade
 from ftrack_server.storage.derived import Derivations, check_custom_value
 from ftrack_server.storage.values import to_storage
@@ -68,7 +69,11 @@ class Writer:
     """Runs the write operations of one batch inside the caller's transaction."""
 
     def __init__(self, connection: Connection, model: Model, context: RequestContext) -> None:
+        if not isinstance(connection, BufferedConnection):
+            connection = BufferedConnection(connection)
         self.connection = connection
+        # Ancestor chains of contexts known in this batch (see closure.new_node_rows).
+        self._chains: Dict[str, List[Tuple[str, int]]] = {}
         self.model = model
         self.context = context
         self.plans = plans_for(model)
@@ -104,7 +109,10 @@ class Writer:
         self._check_unique(plan, row)
         key = self._insert(plan, row)
         if plan.is_context:
-            closure.add_node(self.connection, self.plans.closure, row["id"], row.get("parent_id"))
+            for closure_row in closure.new_node_rows(
+                self.connection, self.plans.closure, row["id"], row.get("parent_id"), self._chains
+            ):
+                self.connection.insert_later(self.plans.closure, closure_row)
         self._expect_foreign_keys(plan, row, row)
         self._write_collections(plan, key, data.collections)
         self._record_add(plan, key, row)
@@ -172,22 +180,24 @@ class Writer:
                 raise DuplicateEntryError(
                     f"A Timer is already running for user {row.get('user_id')}."
                 )
-        if plan.autoincrement and row.get(plan.key_columns[0]) is None:
-            return
-        key = plan.key_of(row)
-        parameters = {f"key_{index}": value for index, value in enumerate(key)}
-        if self.connection.execute(plan.key_lookup, parameters).first() is not None:
-            raise DuplicateEntryError(
-                f"Duplicate entry: a {plan.name} with key {_key_text(key)} already exists."
-            )
 
     def _insert(self, plan: TypePlan, row: Dict[str, Any]) -> Key:
         if plan.autoincrement and row.get(plan.key_columns[0]) is None:
             row.pop(plan.key_columns[0], None)
             result = self.connection.execute(plan.table.insert(), row)
             row[plan.key_columns[0]] = result.inserted_primary_key[0]
-        else:
-            self.connection.execute(plan.table.insert(), row)
+            return plan.key_of(row)
+        # Inserted with the batch's other rows of the table in one statement, just
+        # before anything else runs; the primary key is the only unique constraint, so
+        # a clash there means the entity exists.
+        self.connection.insert_later(
+            plan.table,
+            row,
+            on_duplicate=lambda clash, _error, plan=plan: DuplicateEntryError(
+                f"Duplicate entry: a {plan.name} with key "
+                f"{_key_text(plan.key_of(clash))} already exists."
+            ),
+        )
         return plan.key_of(row)
 
     def _record_add(self, plan: TypePlan, key: Key, row: Dict[str, Any]) -> None:
@@ -283,6 +293,7 @@ class Writer:
                 contexts.update().where(contexts.c.id.in_(members)).values(project_id=project_id)
             )
         self.derived.forget_contexts()
+        self._chains.clear()
 
     def _record_update(
         self,
@@ -324,9 +335,14 @@ class Writer:
         self.cascade.delete(plan, key)
         if plan.is_context:
             self.derived.forget_contexts()
+            self._chains.clear()
         self.context.changes.append(entry)
 
     # -- verify ----------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write queued inserts now (they are otherwise written before the next statement)."""
+        self.connection.flush()
 
     def verify(self) -> None:
         """End-of-batch checks, run once before commit.
@@ -335,6 +351,7 @@ class Writer:
         referenced type (one query per referenced type). Required values are checked
         as each operation runs. Also completes the ``parents`` of change records.
         """
+        self.connection.flush()
         expected, self._expected = self._expected, {}
         for target, keys in expected.items():
             plan = self.plans.plan(target)
