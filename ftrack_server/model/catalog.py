@@ -214,6 +214,7 @@ class _Builder:
                 system.append(client)
         conditions = self.conditions.get(name, ())
         fixed = {column: value for column, value in conditions if not isinstance(value, tuple)}
+        fixed.update(overlay.CREATE_VALUES.get(name, {}))
         return EntityType(
             name=name,
             schema=schema,

@@ -33,8 +33,9 @@ FAMILIES = {
     "component": {
         "Component": (),
         "FileComponent": (("system_type", "file"),),
+        # A sequence is a container whose members are numbered files.
+        "ContainerComponent": (("system_type", ("container", "sequence")),),
         "SequenceComponent": (("system_type", "sequence"),),
-        "ContainerComponent": (("system_type", "container"),),
     },
     "resource": {
         "Resource": (),
@@ -76,7 +77,7 @@ BASES = {
     "Project": "Context",
     "TypedContext": "Context",
     "FileComponent": "Component",
-    "SequenceComponent": "Component",
+    "SequenceComponent": "ContainerComponent",
     "ContainerComponent": "Component",
     "User": "Resource",
     "Group": "Resource",
@@ -91,6 +92,9 @@ BASES = {
     "AssetVersionStatusChange": "StatusChange",
     "TypedContextStatusChange": "StatusChange",
 }
+
+# Discriminator values a type gets on create when its conditions allow several.
+CREATE_VALUES = {"ContainerComponent": {"system_type": "container"}}
 
 # Custom attribute link variants: the entity types a variant's reference points at.
 # ``XCustomAttributeLink`` points at the ``to`` end, ``XCustomAttributeLinkFrom`` at the

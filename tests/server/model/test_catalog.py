@@ -142,3 +142,13 @@ def test_an_unresolvable_relation_is_reported():
     ]
     with pytest.raises(ModelError, match=r"Thing\.owner"):
         build_model(broken)
+
+
+def test_sequences_are_containers(model):
+    # Sequence members reference their sequence through ``container``, so a sequence
+    # must count as a ContainerComponent while new containers still get "container".
+    container = model.types["ContainerComponent"]
+    assert "SequenceComponent" in container.members
+    assert container.fixed_values == {"system_type": "container"}
+    assert model.concrete_type(container, {"system_type": "sequence"}) == "SequenceComponent"
+    assert model.concrete_type(container, {"system_type": "container"}) == "ContainerComponent"
