@@ -42,7 +42,7 @@ class BufferedConnection:
             return
         pending, self._pending = self._pending, {}
         for table, rows in pending.items():
-            for columns, group in _by_columns(rows):
+            for group in _by_columns(rows):
                 try:
                     self.connection.execute(table.insert(), group)
                 except sa.exc.IntegrityError as error:
@@ -81,9 +81,9 @@ class BufferedConnection:
         return getattr(self.connection, name)
 
 
-def _by_columns(rows: List[Dict[str, Any]]) -> List[Tuple[Tuple[str, ...], List[Dict[str, Any]]]]:
-    """Consecutive-insensitive grouping of rows by their set of columns."""
+def _by_columns(rows: List[Dict[str, Any]]) -> List[List[Dict[str, Any]]]:
+    """Rows grouped by their set of columns (one multi-row insert needs one set)."""
     groups: Dict[Tuple[str, ...], List[Dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault(tuple(sorted(row)), []).append(row)
-    return list(groups.items())
+    return list(groups.values())
