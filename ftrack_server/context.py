@@ -19,7 +19,10 @@ class RequestContext:
 
     ``thumbnail_url`` and ``component_url`` build absolute URLs for computed
     attributes; ``changes`` collects change records of committed writes (for
-    ``ftrack.update`` events).
+    ``ftrack.update`` events); ``client_token`` and ``push_token`` echo the
+    request's ``ftrack-clienttoken`` / ``ftrack-pushtoken`` headers into those events;
+    ``on_commit`` holds work to start once the batch committed (an encoding job), run
+    by ``LocalServer.after_commit``.
     """
 
     user_id: str
@@ -30,3 +33,6 @@ class RequestContext:
     component_url: Callable[[str], Optional[str]] = _no_url
     denormalize: bool = False
     changes: List[Dict[str, Any]] = field(default_factory=list)
+    on_commit: List[Callable[[], None]] = field(default_factory=list)
+    client_token: Optional[str] = None
+    push_token: Optional[str] = None
