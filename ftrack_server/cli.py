@@ -30,6 +30,12 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("FTRACK_LOCAL_API_KEY"),
         help="make this key valid for --user (default: issue a new key)",
     )
+    serve.add_argument(
+        "--data-dir",
+        default=None,
+        help="where component files are stored (default: <db>.files next to a database "
+        "file; a temporary directory for :memory: and database URLs)",
+    )
     serve.add_argument("--log-level", default="info")
 
     create_user = commands.add_parser("create-user", help="create a user and print its API key")
@@ -62,7 +68,8 @@ def _serve(arguments: argparse.Namespace) -> int:
     from ftrack_server.runner import serve
     from ftrack_server.server import LocalServer
 
-    server = LocalServer(arguments.db, admin_username=arguments.user)
+    data_dir = arguments.data_dir or default_data_dir(arguments.db)
+    server = LocalServer(arguments.db, admin_username=arguments.user, data_dir=data_dir)
     if arguments.api_key:
         server.ensure_api_key(arguments.user, arguments.api_key)
         api_key = arguments.api_key
@@ -76,9 +83,27 @@ def _serve(arguments: argparse.Namespace) -> int:
     print(f"  FTRACK_SERVER={url}")
     print(f"  FTRACK_API_USER={arguments.user}")
     print(f"  FTRACK_API_KEY={api_key}")
+    if data_dir:
+        print(f"  component files in {data_dir}")
+    else:
+        print(f"  component files in {server.files.root} (temporary; use --data-dir to keep)")
     sys.stdout.flush()
     serve(server, arguments.host, arguments.port, arguments.log_level)
     return 0
+
+
+def default_data_dir(database: str) -> Optional[str]:
+    """``<db>.files`` next to a database file; None (a temporary directory) otherwise."""
+    if not database or database == ":memory:":
+        return None
+    if "://" in database:
+        prefix = "sqlite:///"
+        if not database.startswith(prefix):
+            return None
+        database = database[len(prefix) :].split("?", 1)[0]
+        if database in ("", ":memory:"):
+            return None
+    return f"{database}.files"
 
 
 def _create_user(arguments: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import uuid
@@ -14,6 +15,7 @@ from starlette.requests import Request
 from ftrack_server.context import RequestContext
 from ftrack_server.events import EventRouter
 from ftrack_server.files import FileStore
+from ftrack_server.files import urls as file_urls
 from ftrack_server.model import Model, load_model
 from ftrack_server.storage.credentials import store_api_key, user_for_api_key
 from ftrack_server.storage.database import Database, database_url
@@ -112,13 +114,16 @@ class LocalServer:
     def request_context(self, user: Dict[str, Any], request: Request) -> RequestContext:
         base_url = str(request.base_url).rstrip("/")
         options = request.headers.get("ftrack-api-options", "")
+        tokens = self.files.tokens  # URLs carry a read token: usable without credentials
         return RequestContext(
             user_id=user["id"],
             username=user["username"],
             base_url=base_url,
-            thumbnail_url=lambda component_id: f"{base_url}/component/thumbnail?id={component_id}",
-            component_url=lambda component_id: f"{base_url}/component/get?id={component_id}",
+            thumbnail_url=functools.partial(file_urls.thumbnail_url, tokens, base_url),
+            component_url=functools.partial(file_urls.component_url, tokens, base_url),
             denormalize="denormalize:1" in options.replace(" ", ""),
+            client_token=request.headers.get("ftrack-clienttoken"),
+            push_token=request.headers.get("ftrack-pushtoken"),
         )
 
     def information(self, connection: Connection) -> Dict[str, Any]:
@@ -146,9 +151,12 @@ class LocalServer:
             return dict(DEFAULT_STORAGE_SCENARIO)
 
     def after_commit(self, context: RequestContext) -> None:
-        """Run after a batch committed: tell event hub clients what changed."""
+        """Run after a batch committed: tell event hub clients what changed, then start
+        the work the batch asked for (``context.on_commit``, e.g. encoding jobs)."""
         if context.changes:
             self.events.publish_changes(context)
+        for start in context.on_commit:
+            start()
 
     def credentials(self) -> Tuple[str, Optional[str]]:
         return self.admin_username, self.admin_api_key
