@@ -11,34 +11,55 @@ from typing import Optional
 
 from ftrack_api import (
     accessor,
+    attribute,
     cache,
+    collection,
     data,
+    entity,
     event,
     exception,
     inspection,
     logging,
     operation,
     plugin,
+    query,
+    session,
     structure,
     symbol,
 )
 from ftrack_api._version import __version__
 from ftrack_api.accessor import base as _accessor_base  # noqa: F401
 from ftrack_api.accessor import disk as _accessor_disk  # noqa: F401
+from ftrack_api.accessor import server as _accessor_server  # noqa: F401
+from ftrack_api.entity import asset_version as _entity_asset_version  # noqa: F401
+from ftrack_api.entity import base as _entity_base  # noqa: F401
+from ftrack_api.entity import component as _entity_component  # noqa: F401
+from ftrack_api.entity import factory as _entity_factory  # noqa: F401
+from ftrack_api.entity import job as _entity_job  # noqa: F401
+from ftrack_api.entity import location as _entity_location  # noqa: F401
+from ftrack_api.entity import note as _entity_note  # noqa: F401
+from ftrack_api.entity import project_schema as _entity_project_schema  # noqa: F401
+from ftrack_api.entity import user as _entity_user  # noqa: F401
 from ftrack_api.event import base as _event_base  # noqa: F401
 from ftrack_api.event import expression as _event_expression  # noqa: F401
+from ftrack_api.event import hub as _event_hub  # noqa: F401
 from ftrack_api.event import subscriber as _event_subscriber  # noqa: F401
 from ftrack_api.event import subscription as _event_subscription  # noqa: F401
+from ftrack_api.session import Session
 from ftrack_api.structure import base as _structure_base  # noqa: F401
 from ftrack_api.structure import entity_id as _structure_entity_id  # noqa: F401
 from ftrack_api.structure import origin as _structure_origin  # noqa: F401
 from ftrack_api.structure import standard as _structure_standard  # noqa: F401
 
 __all__ = [
+    "Session",
     "__version__",
     "accessor",
+    "attribute",
     "cache",
+    "collection",
     "data",
+    "entity",
     "event",
     "exception",
     "inspection",
@@ -46,6 +67,8 @@ __all__ = [
     "mixin",
     "operation",
     "plugin",
+    "query",
+    "session",
     "structure",
     "symbol",
 ]
