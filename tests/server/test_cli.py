@@ -125,6 +125,8 @@ def test_demo_runs_end_to_end(capsys):
     output = capsys.readouterr().out
     assert "created project 'demo' with 1 sequence, 3 shots and 6 tasks" in output
     assert "queried 6 tasks" in output
-    assert "next offset 2" in output
+    assert "sh030/animation" in output
     assert "description 'hero shot'" in output
+    assert "100% on the server, read back b'plate data\\n'" in output
+    assert "received ftrack.update: Shot update of description" in output
     assert "0 contexts left" in output
