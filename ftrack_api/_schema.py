@@ -62,15 +62,26 @@ def cache_directory(schema_cache_path: Union[str, bool, None]) -> Optional[str]:
 
 
 def read_cache(path: str, expected_hash: Optional[str]) -> Optional[List[Dict[str, Any]]]:
-    """The cached schemas when present, readable and matching ``expected_hash``."""
+    """The cached schemas when present, readable and matching ``expected_hash``.
+
+    The file is written exactly as the hash is defined (sorted keys, default
+    separators), so its bytes can be hashed directly; a file in another layout
+    (written by another client) is parsed and hashed the slow way.
+    """
     if not expected_hash:
         return None
     try:
-        with open(path, encoding="utf-8") as handle:
-            schemas = json.load(handle)
-    except (OSError, ValueError):
+        with open(path, "rb") as handle:
+            content = handle.read()
+    except OSError:
         return None
-    if not isinstance(schemas, list) or schema_hash(schemas) != expected_hash:
+    try:
+        schemas = json.loads(content)
+    except ValueError:
+        return None
+    if not isinstance(schemas, list):
+        return None
+    if hashlib.md5(content).hexdigest() != expected_hash and schema_hash(schemas) != expected_hash:
         return None
     return schemas
 
@@ -82,8 +93,9 @@ def write_cache(path: str, schemas: List[Dict[str, Any]]) -> None:
         os.makedirs(directory, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".schema-", suffix=".json")
         try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                json.dump(schemas, handle, sort_keys=True)
+            with os.fdopen(descriptor, "wb") as handle:
+                # Exactly the text schema_hash() hashes, so reading can hash the bytes.
+                handle.write(json.dumps(schemas, sort_keys=True).encode("utf-8"))
             os.replace(temporary, path)
         except BaseException:
             os.unlink(temporary)

@@ -387,6 +387,12 @@ class Session:
         ftrack_api._schema.write_cache(schema_cache_path, schemas)
 
     def _build_entity_type_classes(self, schemas: List[Dict[str, Any]]) -> Dict[str, type]:
+        """One class per schema: from a construct-entity-type subscriber, else the factory.
+
+        Classes the standard factory builds hold no session state, so sessions of one
+        process that see the same schemas (same ``schema_hash``) share them.
+        """
+        shared = _shared_classes(self._server_information.get("schema_hash"))
         factory = ftrack_api.entity.factory.StandardFactory()
         types: Dict[str, type] = {}
         for schema in schemas:
@@ -397,7 +403,9 @@ class Session:
             results = self.event_hub.publish(event, synchronous=True)
             entity_class = next((result for result in results or () if result), None)
             if entity_class is None:
-                entity_class = factory.create(schema)
+                entity_class = shared.get(schema["id"])
+                if entity_class is None:
+                    entity_class = shared[schema["id"]] = factory.create(schema)
             types[schema["id"]] = entity_class
         return types
 
@@ -1075,6 +1083,23 @@ class Session:
             if best is None or configuration["project_id"] is not None:
                 best = configuration
         return best
+
+
+#: Classes built by the standard factory, by schema hash (see _build_entity_type_classes).
+_SHARED_CLASSES: Dict[str, Dict[str, type]] = {}
+_SHARED_CLASSES_LOCK = threading.Lock()
+
+
+def _shared_classes(schema_hash: Optional[str]) -> Dict[str, type]:
+    """The shared class table for ``schema_hash`` (a private one when there is none).
+
+    The schemas were either read from a cache file whose hash matched, or sent by the
+    server that reported this hash.
+    """
+    if not schema_hash:
+        return {}
+    with _SHARED_CLASSES_LOCK:
+        return _SHARED_CLASSES.setdefault(schema_hash, {})
 
 
 def _payload_identity(payload: Dict[str, Any]) -> Tuple[str, Tuple[str, ...]]:

@@ -195,3 +195,30 @@ def test_requests_are_counted_per_page(session):
     assert len(users) >= 1
     # One request per page of one user, plus none extra once next.offset is null.
     assert counter.count("query") == len(users)
+
+
+def test_sessions_of_one_site_share_entity_classes(session_factory):
+    first = session_factory()
+    second = session_factory(schema_cache_path=False)
+    assert first.types["Task"] is second.types["Task"]
+    assert first.types["Task"].attributes.get("name").name == "name"
+
+
+def test_a_schema_cache_in_another_layout_is_still_used(session_factory, tmp_path):
+    cache = tmp_path / "layout"
+    first = session_factory(schema_cache_path=str(cache))
+    path = cache / "ftrack_api_schema_cache.json"
+    path.write_text(json.dumps(first.schemas, indent=2))  # valid, differently spaced
+    original_request = ftrack_api.Session._request
+    actions = []
+
+    def spy(self, body):
+        actions.extend(operation["action"] for operation in json.loads(body))
+        return original_request(self, body)
+
+    ftrack_api.Session._request = spy
+    try:
+        session_factory(schema_cache_path=str(cache))
+    finally:
+        ftrack_api.Session._request = original_request
+    assert actions == ["query_server_information"]
