@@ -81,7 +81,7 @@ class _ValueStorage(dict):
 
     def __setitem__(self, key: str, value: Any) -> None:
         super().__setitem__(key, value)
-        target = self._entity._local if key == "local" else self._entity._remote
+        target = self._entity._writable_local() if key == "local" else self._entity._remote
         if value is NOT_SET:
             target.pop(self._name, None)
         else:
@@ -197,9 +197,9 @@ class Attribute:
         """Keep ``value`` as the local value and record the change from ``old_value``."""
         name = self._name
         if value is NOT_SET:
-            entity._local.pop(name, None)
+            entity._writable_local().pop(name, None)
         else:
-            entity._local[name] = value
+            entity._writable_local()[name] = value
         session = entity.session
         if session.record_operations:
             session.recorded_operations.push(
@@ -286,7 +286,7 @@ class AbstractCollectionAttribute(Attribute):
         if local is not NOT_SET:
             if not isinstance(local, self.collection_class):
                 local = self._adapt_to_collection(entity, local)
-                entity._local[name] = local
+                entity._writable_local()[name] = local
             return local
         remote = entity._remote.get(name, NOT_SET)
         if remote is NOT_SET:

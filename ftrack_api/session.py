@@ -18,6 +18,7 @@ import getpass
 import json
 import logging
 import os
+import sys
 import threading
 import uuid
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
@@ -489,15 +490,17 @@ class Session:
         if entity is None:
             entity = entity_class.__new__(entity_class)
             entity.session = self
-            entity._local = {}
             entity._remote = {}
             self._identity_map[identity] = entity
         # Values go straight into the remote dictionary; collection lists are adapted
         # to collections only when first read.
         remote = entity._remote
         attributes = entity_class._attribute_index
+        repeated = entity_class._repeated_values
         for name, value in data.items():
             if name in attributes:
+                if name in repeated and value.__class__ is str:
+                    value = sys.intern(value)
                 remote[name] = value
         merged = self._merged_in_call
         if merged is not None:
@@ -519,7 +522,6 @@ class Session:
             if getattr(cached, "_ftrack_entity", False):
                 entity = entity_class.__new__(entity_class)
                 entity.session = self
-                entity._local = {}
                 entity._remote = dict(cached._remote)
                 self._identity_map[identity] = entity
                 return entity
@@ -574,7 +576,6 @@ class Session:
             entity_class = self.types.get(entity.entity_type, type(entity))
             attached = entity_class.__new__(entity_class)
             attached.session = self
-            attached._local = {}
             attached._remote = {}
             self._identity_map[identity] = attached
         merged[id(entity)] = attached
@@ -629,7 +630,12 @@ class Session:
         """Send operations to the server; return their results (entities merged)."""
         if self._closed:
             raise ftrack_api.exception.ConnectionClosedError()
-        encoded = self.encode(list(data), entity_attribute_strategy="modified_only")
+        return self._send(self.encode(list(data), entity_attribute_strategy="modified_only"))
+
+    def _send(self, encoded: str) -> List[Any]:
+        """Post an encoded batch; decode and merge the results (see :meth:`call`)."""
+        if self._closed:
+            raise ftrack_api.exception.ConnectionClosedError()
         self.logger.debug(L("Calling server {0} with {1}", self._request_url, encoded))
         response = self._request(encoded)
         with self._thread_lock:
@@ -861,15 +867,17 @@ class Session:
             }
             for entity in touched.values():
                 entity._remote.update(entity._local)
-                entity._local.clear()
+                entity.clear()
             try:
                 if batch:
-                    self.call([OperationPayload(payload) for payload in batch])
+                    # The payloads are plain JSON already (values encoded while folding).
+                    self._send(json.dumps(batch, sort_keys=True))
             except BaseException:
                 for identity, (local, remote) in snapshots.items():
                     entity = touched[identity]
-                    entity._local.clear()
-                    entity._local.update(local)
+                    entity.clear()
+                    if local:
+                        entity._writable_local().update(local)
                     entity._remote.clear()
                     entity._remote.update(remote)
                 raise
@@ -910,7 +918,7 @@ class Session:
                 if entity._new:
                     self._forget(entity)
                     continue
-                entity._local.clear()
+                entity.clear()
             self.recorded_operations.clear()
 
     def reset(self) -> None:

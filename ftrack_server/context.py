@@ -34,5 +34,7 @@ class RequestContext:
     denormalize: bool = False
     changes: List[Dict[str, Any]] = field(default_factory=list)
     on_commit: List[Callable[[], None]] = field(default_factory=list)
+    #: Whether writers collect change records (only useful while hub clients listen).
+    record_changes: bool = True
     client_token: Optional[str] = None
     push_token: Optional[str] = None

@@ -122,6 +122,7 @@ class LocalServer:
             thumbnail_url=functools.partial(file_urls.thumbnail_url, tokens, base_url),
             component_url=functools.partial(file_urls.component_url, tokens, base_url),
             denormalize="denormalize:1" in options.replace(" ", ""),
+            record_changes=self.events.listening,
             client_token=request.headers.get("ftrack-clienttoken"),
             push_token=request.headers.get("ftrack-pushtoken"),
         )

@@ -10,7 +10,8 @@ from __future__ import annotations
 import abc
 import collections.abc
 import logging
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+import types
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import ftrack_api.attribute
 import ftrack_api.exception
@@ -46,16 +47,19 @@ class Entity(_EntityBase, collections.abc.MutableMapping, metaclass=DynamicEntit
     default_projections: Optional[List[str]] = None
     logger = logging.getLogger(__name__ + ".Entity")
 
-    # Defaults read on hot paths; instances only store what differs.
+    # Defaults read on hot paths; instances only store what differs. Most entities
+    # never get a local value: they share this empty read-only mapping until then.
+    _local: Mapping[str, Any] = types.MappingProxyType({})
     _new = False
     _constructing = False
     _ignore_data_keys = ("__entity_type__",)
+    _attribute_index: Dict[str, Any] = {}
+    _repeated_values: frozenset = frozenset()
 
     def __init__(
         self, session: Any, data: Optional[Dict[str, Any]] = None, reconstructing: bool = False
     ) -> None:
         self.session = session
-        self._local: Dict[str, Any] = {}
         self._remote: Dict[str, Any] = {}
         if data is None:
             data = {}
@@ -170,7 +174,14 @@ class Entity(_EntityBase, collections.abc.MutableMapping, metaclass=DynamicEntit
 
     def clear(self) -> None:
         """Forget local (uncommitted) values, keeping what the server said."""
-        self._local.clear()
+        self.__dict__.pop("_local", None)
+
+    def _writable_local(self) -> Dict[str, Any]:
+        """This entity's own dictionary of local values (made on first write)."""
+        local = self.__dict__.get("_local")
+        if local is None:
+            local = self.__dict__["_local"] = {}
+        return local
 
     # -- identity ------------------------------------------------------------------------
 

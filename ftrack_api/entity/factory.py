@@ -129,6 +129,7 @@ class Factory:
             "entity_type": class_name,
             "attributes": attributes,
             "_attribute_index": attributes._data,
+            "_repeated_values": _repeated_value_names(attributes),
             "primary_key_attributes": list(schema["primary_key"]),
             "default_projections": list(schema.get("default_projections", ())),
         }
@@ -167,6 +168,26 @@ class Factory:
             L("Skipping mapped collection {0}.{1} of {2}.", class_name, name, reference)
         )
         return None
+
+
+#: Scalars whose values many entities share (types, kinds), beyond foreign keys.
+_KIND_NAMES = frozenset(
+    ("context_type", "system_type", "resource_type", "parent_type", "entity_type", "file_type")
+)
+
+
+def _repeated_value_names(attributes: ftrack_api.attribute.Attributes) -> frozenset:
+    """Attributes whose text values repeat across entities (foreign keys, kinds).
+
+    Decoding stores one copy of each such value instead of one per entity.
+    """
+    return frozenset(
+        attribute.name
+        for attribute in attributes
+        if isinstance(attribute, ftrack_api.attribute.ScalarAttribute)
+        and attribute.data_type == "string"
+        and (attribute.name.endswith("_id") or attribute.name in _KIND_NAMES)
+    )
 
 
 def _metadata_creator(proxy: Any, key: str, value: Any) -> Any:

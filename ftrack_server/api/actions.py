@@ -36,8 +36,9 @@ class Call:
     server: LocalServer
     connection: Connection
     context: RequestContext
-    # Results to fill in once every operation ran: (index, action, type, keys, projections).
-    pending: List[Tuple[int, str, str, Tuple[str, ...], Tuple[str, ...]]] = field(
+    # Results to fill in once every operation ran: (index, action, type, keys,
+    # projections, names whose nulls are echoed or None for all).
+    pending: List[Tuple[int, str, str, Tuple[str, ...], Tuple[str, ...], Any]] = field(
         default_factory=list
     )
     _writer: Optional[Writer] = None
@@ -93,11 +94,11 @@ def run_batch(server: LocalServer, context: RequestContext, operations: List[Any
 
 def _fill_pending(call: Call, results: List[Any]) -> None:
     """Encode created/updated entities, one load per (type, projections) group."""
-    groups: Dict[Tuple[str, Tuple[str, ...]], List[Tuple[int, str, Tuple[str, ...]]]] = {}
-    for index, action_name, type_name, key, projections in call.pending:
-        groups.setdefault((type_name, projections), []).append((index, action_name, key))
+    groups: Dict[Tuple[str, Tuple[str, ...]], List[Tuple[int, str, Tuple[str, ...], Any]]] = {}
+    for index, action_name, type_name, key, projections, given in call.pending:
+        groups.setdefault((type_name, projections), []).append((index, action_name, key, given))
     for (type_name, projections), entries in groups.items():
-        keys = [key for _index, _action, key in entries]
+        keys = [entry[2] for entry in entries]
         encoded = load_entities(
             call.connection, call.model, type_name, keys, list(projections), call.context
         )
@@ -105,8 +106,16 @@ def _fill_pending(call: Call, results: List[Any]) -> None:
         entity_type = call.model.types[type_name]
         for entity in encoded:
             by_key[tuple(str(entity[name]) for name in entity_type.primary_key)] = entity
-        for index, action_name, key in entries:
+        for index, action_name, key, given in entries:
             data = by_key.get(tuple(str(part) for part in key))
+            if data is not None and given is not None:
+                # A created entity echoes what was set and what the server filled in,
+                # not the attributes that stayed empty.
+                data = {
+                    name: value
+                    for name, value in data.items()
+                    if value is not None or name in given
+                }
             results[index] = {"action": action_name, "data": data}
 
 
@@ -173,8 +182,9 @@ def create(call: Call, operation: Dict[str, Any], index: int) -> None:
     result = call.writer.create(
         _entity_type(operation), operation.get("entity_key"), _entity_data(operation)
     )
+    given = frozenset(_entity_data(operation))
     call.pending.append(
-        (index, "create", result.entity_type, tuple(result.key), tuple(result.attributes))
+        (index, "create", result.entity_type, tuple(result.key), tuple(result.attributes), given)
     )
 
 
@@ -184,7 +194,7 @@ def update(call: Call, operation: Dict[str, Any], index: int) -> None:
         _entity_type(operation), operation.get("entity_key"), _entity_data(operation)
     )
     call.pending.append(
-        (index, "update", result.entity_type, tuple(result.key), tuple(result.attributes))
+        (index, "update", result.entity_type, tuple(result.key), tuple(result.attributes), None)
     )
 
 

@@ -64,6 +64,11 @@ class EventRouter:
         self._updates = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ftrack-update")
 
     @property
+    def listening(self) -> bool:
+        """Whether any client is connected (so ``ftrack.update`` events have readers)."""
+        return bool(self._connections)
+
+    @property
     def connections(self) -> List[Connection]:
         """The open connections (a snapshot)."""
         return list(self._connections.values())

@@ -255,10 +255,12 @@ class Derivations:
         return self._first[key]
 
     def _project_schema_column(self, schema_id: str, column: str) -> Optional[str]:
+        key = ("project_schema", schema_id, column)
+        if key in self._first:
+            return self._first[key]
         table = self.plans.table("project_schema")
         return self._cached_first(
-            ("project_schema", schema_id, column),
-            lambda: sa.select(table.c[column]).where(table.c.id == schema_id),
+            key, lambda: sa.select(table.c[column]).where(table.c.id == schema_id)
         )
 
     def _first_workflow_status(self, workflow_id: Optional[str]) -> Optional[str]:

@@ -201,6 +201,8 @@ class Writer:
         return plan.key_of(row)
 
     def _record_add(self, plan: TypePlan, key: Key, row: Dict[str, Any]) -> None:
+        if not self.context.record_changes:
+            return
         if plan.is_custom_attribute_value:
             configuration = self.derived.configuration(row["configuration_id"])
             entry = changes.custom_attribute(
@@ -303,6 +305,8 @@ class Writer:
         changed: Dict[str, Any],
         action: str,
     ) -> None:
+        if not self.context.record_changes:
+            return
         if plan.is_custom_attribute_value:
             if "value" not in changed:
                 return
@@ -329,14 +333,17 @@ class Writer:
         if current is None:
             raise self._not_found(plan, key)
         plan = self.plans.plan(self.model.concrete_type(plan.entity_type, current))
-        entry = changes.record(plan, "remove", key, current, {})
-        if plan.is_context:
-            changes.fill_parents(self.connection, self.plans, [(entry, key[0])])
+        entry = None
+        if self.context.record_changes:
+            entry = changes.record(plan, "remove", key, current, {})
+            if plan.is_context:
+                changes.fill_parents(self.connection, self.plans, [(entry, key[0])])
         self.cascade.delete(plan, key)
         if plan.is_context:
             self.derived.forget_contexts()
             self._chains.clear()
-        self.context.changes.append(entry)
+        if entry is not None:
+            self.context.changes.append(entry)
 
     # -- verify ----------------------------------------------------------------------
 
