@@ -26,16 +26,15 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import uuid
 from pathlib import Path
-from typing import Any, Dict
+from typing import Dict
 
 import requests
+from _common import create_operation, original_python, reference
 
 from ftrack_server.runner import BackgroundServer
 from ftrack_server.server import LocalServer
 
-ROOT = Path(__file__).resolve().parent.parent
 TASKS = 10_000
 SHOTS = 100
 QUERY = (
@@ -94,21 +93,6 @@ WORKLOAD = textwrap.dedent(
 )
 
 
-def _ref(entity_type: str, entity_id: str) -> Dict[str, str]:
-    return {"__entity_type__": entity_type, "id": entity_id}
-
-
-def _create(entity_type: str, **data: Any) -> Dict[str, Any]:
-    data.setdefault("id", str(uuid.uuid4()))
-    data["__entity_type__"] = entity_type
-    return {
-        "action": "create",
-        "entity_type": entity_type,
-        "entity_key": [data["id"]],
-        "entity_data": data,
-    }
-
-
 def populate(url: str, user: str, key: str) -> tuple:
     """A project with SHOTS shots under 10 sequences and TASKS tasks; return ids."""
     http = requests.Session()
@@ -120,31 +104,33 @@ def populate(url: str, user: str, key: str) -> tuple:
             raise RuntimeError(body)
         return body
 
-    project = _create(
+    project = create_operation(
         "Project",
         name="bench",
         full_name="Benchmark",
-        project_schema=_ref("ProjectSchema", "69cb7f92-4dbf-11e1-9902-f23c91df25eb"),
+        project_schema=reference("ProjectSchema", "69cb7f92-4dbf-11e1-9902-f23c91df25eb"),
     )
     project_id = project["entity_key"][0]
     sequences = [
-        _create("Sequence", name=f"sq{index:03d}", parent=_ref("Project", project_id))
+        create_operation(
+            "Sequence", name=f"sq{index:03d}", parent=reference("Project", project_id)
+        )
         for index in range(10)
     ]
     shots = [
-        _create(
+        create_operation(
             "Shot",
             name=f"sh{index:04d}",
-            parent=_ref("Sequence", sequences[index % 10]["entity_key"][0]),
+            parent=reference("Sequence", sequences[index % 10]["entity_key"][0]),
         )
         for index in range(SHOTS)
     ]
     call([project, *sequences, *shots])
     tasks = [
-        _create(
+        create_operation(
             "Task",
             name=f"task{index:05d}",
-            parent=_ref("Shot", shots[index % SHOTS]["entity_key"][0]),
+            parent=reference("Shot", shots[index % SHOTS]["entity_key"][0]),
         )
         for index in range(TASKS)
     ]
@@ -165,20 +151,6 @@ def run(python: str, workload: str, environment: Dict[str, str], arguments: list
     if completed.returncode != 0:
         raise RuntimeError(f"{python} {workload} failed:\n{completed.stderr[-3000:]}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
-
-
-def original_python(explicit: str | None) -> str:
-    for candidate in (
-        explicit,
-        os.environ.get("FTRACK_ORIGINAL_PYTHON"),
-        str(ROOT / ".compat-venv" / "bin" / "python"),
-    ):
-        if candidate and Path(candidate).exists():
-            return candidate
-    raise SystemExit(
-        "No interpreter with the original ftrack-python-api: pass --original, set "
-        "FTRACK_ORIGINAL_PYTHON, or run the compatibility tests to create .compat-venv."
-    )
 
 
 def main() -> None:

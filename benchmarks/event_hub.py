@@ -24,13 +24,12 @@ import os
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 from typing import Dict, List
+
+from _common import original_python
 
 from ftrack_server.runner import BackgroundServer
 from ftrack_server.server import LocalServer
-
-ROOT = Path(__file__).resolve().parent.parent
 
 #: Runs in the measured client's interpreter; uses only the public hub API.
 WORKLOAD = r"""
@@ -121,20 +120,6 @@ def run(python: str, environment: Dict[str, str], events: int, round_trips: int)
     if completed.returncode != 0:
         raise RuntimeError(f"{python} failed:\n{completed.stderr[-3000:]}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
-
-
-def original_python(explicit: str | None) -> str:
-    for candidate in (
-        explicit,
-        os.environ.get("FTRACK_ORIGINAL_PYTHON"),
-        str(ROOT / ".compat-venv" / "bin" / "python"),
-    ):
-        if candidate and Path(candidate).exists():
-            return candidate
-    raise SystemExit(
-        "No interpreter with the original ftrack-python-api: pass --original, set "
-        "FTRACK_ORIGINAL_PYTHON, or run the compatibility tests to create .compat-venv."
-    )
 
 
 def main() -> None:

@@ -17,10 +17,10 @@ import argparse
 import json
 import statistics
 import time
-import uuid
 from typing import Any, Dict, List
 
 import requests
+from _common import create_operation, reference
 
 from ftrack_server.context import RequestContext
 from ftrack_server.query.loader import execute_query
@@ -29,21 +29,6 @@ from ftrack_server.server import LocalServer
 
 VFX_SCHEME = "69cb7f92-4dbf-11e1-9902-f23c91df25eb"
 BATCH = 100
-
-
-def _ref(entity_type: str, entity_id: str) -> Dict[str, str]:
-    return {"__entity_type__": entity_type, "id": entity_id}
-
-
-def _create(entity_type: str, **data: Any) -> Dict[str, Any]:
-    data.setdefault("id", str(uuid.uuid4()))
-    data["__entity_type__"] = entity_type
-    return {
-        "action": "create",
-        "entity_type": entity_type,
-        "entity_key": [data["id"]],
-        "entity_data": data,
-    }
 
 
 class Client:
@@ -62,22 +47,24 @@ class Client:
 
 def populate(client: Client, project_name: str, tasks: int) -> tuple:
     """Create a project with ``tasks`` Tasks under 10 shots; return (project id, seconds)."""
-    project = _create(
+    project = create_operation(
         "Project",
         name=project_name,
         full_name=project_name,
-        project_schema=_ref("ProjectSchema", VFX_SCHEME),
+        project_schema=reference("ProjectSchema", VFX_SCHEME),
     )
     shots = [
-        _create("Shot", name=f"sh{index:03d}", parent=_ref("Project", project["entity_key"][0]))
+        create_operation(
+            "Shot", name=f"sh{index:03d}", parent=reference("Project", project["entity_key"][0])
+        )
         for index in range(10)
     ]
     client.call([project, *shots])
     operations = [
-        _create(
+        create_operation(
             "Task",
             name=f"task{index:05d}",
-            parent=_ref("Shot", shots[index % len(shots)]["entity_key"][0]),
+            parent=reference("Shot", shots[index % len(shots)]["entity_key"][0]),
         )
         for index in range(tasks)
     ]

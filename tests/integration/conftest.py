@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import uuid
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 
@@ -18,8 +20,6 @@ class RequestCounter:
         original = session._request
 
         def request(body: str) -> Any:
-            import json
-
             self.actions.extend(operation["action"] for operation in json.loads(body))
             return original(body)
 
@@ -27,6 +27,23 @@ class RequestCounter:
 
     def count(self, action: str) -> int:
         return self.actions.count(action)
+
+
+@contextlib.contextmanager
+def recorded_actions() -> Iterator[List[str]]:
+    """Record the actions every session sends while the block runs (start-up included)."""
+    actions: List[str] = []
+    original = ftrack_api.Session._request
+
+    def request(self: ftrack_api.Session, body: str) -> Any:
+        actions.extend(operation["action"] for operation in json.loads(body))
+        return original(self, body)
+
+    ftrack_api.Session._request = request  # type: ignore[method-assign]
+    try:
+        yield actions
+    finally:
+        ftrack_api.Session._request = original  # type: ignore[method-assign]
 
 
 @pytest.fixture

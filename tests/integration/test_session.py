@@ -11,7 +11,7 @@ import pytest
 import ftrack_api
 import ftrack_api.exception
 
-from .conftest import RequestCounter
+from .conftest import RequestCounter, recorded_actions
 
 
 def test_environment_configures_a_session(ftrack_server, monkeypatch, tmp_path):
@@ -69,15 +69,7 @@ def test_warm_schema_cache_skips_the_download(session_factory, tmp_path):
     path = cache / "ftrack_api_schema_cache.json"
     assert json.loads(path.read_text()) == first.schemas
 
-    original_request = ftrack_api.Session._request
-    actions = []
-
-    def spy(self, body):
-        actions.extend(operation["action"] for operation in json.loads(body))
-        return original_request(self, body)
-
-    ftrack_api.Session._request = spy
-    try:
+    with recorded_actions() as actions:
         session_factory(schema_cache_path=str(cache))
         assert actions == ["query_server_information"]
         # A cache that no longer matches the server's hash is replaced.
@@ -85,9 +77,7 @@ def test_warm_schema_cache_skips_the_download(session_factory, tmp_path):
         actions.clear()
         session_factory(schema_cache_path=str(cache))
         assert actions == ["query_server_information", "query_schemas"]
-        assert json.loads(path.read_text()) == first.schemas
-    finally:
-        ftrack_api.Session._request = original_request
+    assert json.loads(path.read_text()) == first.schemas
 
 
 def test_closed_session_refuses_requests(session):
@@ -209,16 +199,6 @@ def test_a_schema_cache_in_another_layout_is_still_used(session_factory, tmp_pat
     first = session_factory(schema_cache_path=str(cache))
     path = cache / "ftrack_api_schema_cache.json"
     path.write_text(json.dumps(first.schemas, indent=2))  # valid, differently spaced
-    original_request = ftrack_api.Session._request
-    actions = []
-
-    def spy(self, body):
-        actions.extend(operation["action"] for operation in json.loads(body))
-        return original_request(self, body)
-
-    ftrack_api.Session._request = spy
-    try:
+    with recorded_actions() as actions:
         session_factory(schema_cache_path=str(cache))
-    finally:
-        ftrack_api.Session._request = original_request
     assert actions == ["query_server_information"]
