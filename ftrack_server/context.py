@@ -34,6 +34,8 @@ class RequestContext:
     denormalize: bool = False
     changes: List[Dict[str, Any]] = field(default_factory=list)
     on_commit: List[Callable[[], None]] = field(default_factory=list)
+    #: Ordered keys of paged queries (ftrack_server.query.pages), when reads may use it.
+    page_keys: Optional[Any] = None
     #: Whether writers collect change records (only useful while hub clients listen).
     record_changes: bool = True
     client_token: Optional[str] = None

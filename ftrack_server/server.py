@@ -17,6 +17,7 @@ from ftrack_server.events import EventRouter
 from ftrack_server.files import FileStore
 from ftrack_server.files import urls as file_urls
 from ftrack_server.model import Model, load_model
+from ftrack_server.query.pages import PageKeyCache
 from ftrack_server.storage.credentials import store_api_key, user_for_api_key
 from ftrack_server.storage.database import Database, database_url
 from ftrack_server.storage.seed import is_seeded, seed
@@ -47,6 +48,7 @@ class LocalServer:
         self.model: Model = load_model()
         self.database = Database(database_url(database))
         self.files = FileStore(data_dir)
+        self.page_keys = PageKeyCache()
         self.events = EventRouter(self)
         self.admin_username = admin_username
         self.admin_api_key: Optional[str] = None
@@ -123,6 +125,7 @@ class LocalServer:
             component_url=functools.partial(file_urls.component_url, tokens, base_url),
             denormalize="denormalize:1" in options.replace(" ", ""),
             record_changes=self.events.listening,
+            page_keys=self.page_keys,
             client_token=request.headers.get("ftrack-clienttoken"),
             push_token=request.headers.get("ftrack-pushtoken"),
         )

@@ -8,6 +8,7 @@ error object instead of any result.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
@@ -89,6 +90,8 @@ def run_batch(server: LocalServer, context: RequestContext, operations: List[Any
             call._writer.verify()
         _fill_pending(call, results)
         connection.flush()
+    if call._writer is not None and context.page_keys is not None:
+        context.page_keys.invalidate()
     return results
 
 
@@ -158,7 +161,11 @@ def query_schemas(call: Call, _operation: Dict[str, Any], _index: int) -> list:
 @action("query")
 def query(call: Call, operation: Dict[str, Any], _index: int) -> dict:
     expression = _require(operation, "expression")
-    return execute_query(call.connection, call.model, expression, call.context)
+    context = call.context
+    if call._writer is not None and context.page_keys is not None:
+        # This batch wrote: cached page keys may not show its changes.
+        context = dataclasses.replace(context, page_keys=None)
+    return execute_query(call.connection, call.model, expression, context)
 
 
 # -- writing -----------------------------------------------------------------------------

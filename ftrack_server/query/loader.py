@@ -20,6 +20,7 @@ projection tree is finite, so nothing can recurse).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections import OrderedDict
@@ -52,6 +53,7 @@ CACHEABLE_LENGTH = 4096
 _CACHE_SIZE = 512
 
 KEYS_PARAMETER = "keys"
+PAGE_KEYS_PARAMETER = "page_keys"
 
 
 # -- converters ------------------------------------------------------------------------------
@@ -120,6 +122,8 @@ class _Level:
         self.limit: Optional[int] = None
         self.entity: Optional[_EntityPlan] = None
         self.statement: Optional[sa.Select] = None
+        self.all_keys: Optional[sa.Select] = None
+        self.by_keys: Optional[sa.Select] = None
 
     def key_source(self, column: Any) -> sa.Select:
         """The values of ``column`` over this level's rows (for the next level's IN)."""
@@ -146,6 +150,12 @@ class _Level:
             if self.where is not None:
                 page = page.where(self.where)
             page = page.order_by(*self.order)
+            # For a cache of the ordered keys (see query.pages): all keys, and the
+            # rows of a given list of keys.
+            self.all_keys = page
+            self.by_keys = statement.where(
+                key.in_(sa.bindparam(PAGE_KEYS_PARAMETER, expanding=True))
+            ).order_by(*self.order)
             if self.offset:
                 page = page.offset(self.offset)
             if fetch_limit is not None:
@@ -270,6 +280,8 @@ class Plan:
         self.entity_count = 0
         self.aggregate_statement: Optional[sa.Select] = None
         self.model: Optional[Model] = None
+        #: The expression without offset and limit, for paged queries (cache key).
+        self.unpaged: Optional[str] = None
 
     @property
     def statement_count(self) -> int:
@@ -279,9 +291,17 @@ class Plan:
         return len(self.levels) + links
 
     def run(
-        self, connection: Connection, context: Any, parameters: Optional[Dict[str, Any]] = None
+        self,
+        connection: Connection,
+        context: Any,
+        parameters: Optional[Dict[str, Any]] = None,
+        by_keys: bool = False,
     ) -> Tuple[List[Dict[str, Any]], bool]:
-        """Execute the statements; return the root entities and whether more exist."""
+        """Execute the statements; return the root entities and whether more exist.
+
+        With ``by_keys`` the root rows are those of the page keys in ``parameters``
+        (already cut to the page), so there is no paging left to do.
+        """
         parameters = parameters or {}
         run = _Run(self, context)
         for batch in self.link_batches:
@@ -302,6 +322,10 @@ class Plan:
                     found.append(entity)
             run.items[level.index] = items
         root = self.levels[0]
+        if by_keys:
+            rows = connection.execute(root.by_keys, parameters).all()
+            build = root.entity.build
+            return [build(row, run) for row in rows], False
         rows = connection.execute(root.statement, parameters).all()
         limit = self.compiled.limit
         more = limit is not None and len(rows) > limit
@@ -627,6 +651,8 @@ def plan_for_expression(model: Model, expression: str) -> Plan:
     compiled = compile_query(model, query, expression)
     plan = build_plan(compiler, compiled)
     plan.model = model
+    if query.offset is not None or query.limit is not None:
+        plan.unpaged = ast.render(dataclasses.replace(query, offset=None, limit=None))
     if cacheable:
         _PLANS.put(key, plan)
     return plan
@@ -670,13 +696,34 @@ def execute_query(connection: Connection, model: Model, expression: str, context
     """Run a query expression; return the ``query`` action result (protocol.md 4.3)."""
     plan = plan_for_expression(model, expression)
     compiled = plan.compiled
+    cache = getattr(context, "page_keys", None)
     if plan.aggregate_statement is not None:
         data, more = plan.run_aggregate(connection)
+    elif cache is not None and plan.levels[0].all_keys is not None and plan.unpaged:
+        data, more = _run_page(connection, plan, context, cache)
     else:
         data, more = plan.run(connection, context)
     offset = compiled.offset or 0
     next_offset = offset + len(data) if more and data else None
     return {"action": "query", "data": data, "metadata": {"next": {"offset": next_offset}}}
+
+
+def _run_page(connection: Connection, plan: Plan, context: Any, cache: Any) -> Tuple[list, bool]:
+    """A page of a paged query, from the cached ordered keys of its expression."""
+    cache_key = (id(plan.model), plan.unpaged)
+    keys = cache.get(cache_key)
+    if keys is None:
+        generation = cache.generation
+        keys = connection.execute(plan.levels[0].all_keys).scalars().all()
+        cache.put(cache_key, keys, generation)
+    offset = plan.compiled.offset or 0
+    limit = plan.compiled.limit
+    window = keys[offset:] if limit is None else keys[offset : offset + limit + 1]
+    page = window if limit is None else window[:limit]
+    if not page:
+        return [], False
+    data, _more = plan.run(connection, context, {PAGE_KEYS_PARAMETER: page}, by_keys=True)
+    return data, limit is not None and len(window) > limit
 
 
 def load_entities(

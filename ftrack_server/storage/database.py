@@ -63,6 +63,10 @@ class Database:
             if not self.is_memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
+                # A 64 MB page cache: inserts into large, many-indexed tables (a site's
+                # contexts) otherwise re-read index pages on every batch.
+                cursor.execute("PRAGMA cache_size=-65536")
+                cursor.execute("PRAGMA temp_store=MEMORY")
             cursor.close()
 
         @sa.event.listens_for(engine, "begin")
