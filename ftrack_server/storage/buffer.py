@@ -75,6 +75,16 @@ class BufferedConnection:
         self.flush()
         return self.connection.execute(statement, *args, **kwargs)
 
+    def execute_unbuffered(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a read that cannot concern queued rows, leaving the queue as it is.
+
+        For lookups whose caller already knows every row queued in this batch that
+        could answer them (a parent created in the same batch is cached by the
+        writer); flushing before each of them would split the batch's inserts into
+        many small statements.
+        """
+        return self.connection.execute(statement, *args, **kwargs)
+
     def __getattr__(self, name: str) -> Any:
         # Anything else (dialect, scalar helpers...) runs after the queue is written.
         self.flush()

@@ -44,9 +44,11 @@ def new_node_rows(
     if parent_id is not None:
         parent_chain = known.get(parent_id)
         if parent_chain is None:
+            # A parent queued in this batch is in ``known``: its rows need no flush.
+            read = getattr(connection, "execute_unbuffered", connection.execute)
             parent_chain = [
                 (row.ancestor_id, row.depth)
-                for row in connection.execute(
+                for row in read(
                     sa.select(closure.c.ancestor_id, closure.c.depth).where(
                         closure.c.descendant_id == parent_id
                     )

@@ -133,8 +133,11 @@ class Derivations:
             raise ValidationError(f"Required attribute parent missing for {plan.name}.")
         cached = self._contexts.get(parent_id)
         if cached is None:
+            # Contexts created in this batch are cached on creation, so the parent
+            # is not among queued rows.
             table = self.plans.table("context")
-            found = self.connection.execute(
+            read = getattr(self.connection, "execute_unbuffered", self.connection.execute)
+            found = read(
                 sa.select(table.c.project_id, table.c.context_type).where(table.c.id == parent_id)
             ).first()
             if found is None:

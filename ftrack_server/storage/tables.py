@@ -103,9 +103,11 @@ def _relations(model: Model) -> Tuple[Dict[str, Set], Dict[str, Set[str]]]:
                 indexed.setdefault(item.table, set()).update(relation.columns)
             elif isinstance(relation, Through):
                 indexed.setdefault(relation.table, set()).update((relation.local, relation.remote))
+    # Discriminator columns hold a handful of values: an index on them would slow every
+    # insert and tempt the planner away from selective indexes (project_id, parent_id).
     for entity_type in model.types.values():
         for column, _value in entity_type.conditions:
-            indexed.setdefault(entity_type.table, set()).add(column)
+            indexed.get(entity_type.table, set()).discard(column)
     indexed.setdefault("context_closure", set()).update(("ancestor_id", "descendant_id"))
     # Polymorphic columns (``status_change.parent_id``, custom attribute link ends) hold
     # keys of several tables: no single foreign key can describe them.

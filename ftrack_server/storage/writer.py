@@ -113,7 +113,9 @@ class Writer:
                 self.connection, self.plans.closure, row["id"], row.get("parent_id"), self._chains
             ):
                 self.connection.insert_later(self.plans.closure, closure_row)
-        self._expect_foreign_keys(plan, row, row)
+        # Only what the client sent needs checking: values the server derived come
+        # from rows it just read (and the database's own foreign keys back this up).
+        self._expect_foreign_keys(plan, data.columns, row)
         self._write_collections(plan, key, data.collections)
         self._record_add(plan, key, row)
         given_links = tuple(name for name in data.given if name not in plan.scalars)
