@@ -1,6 +1,9 @@
 """Subscribing, publishing, targets, replies and cleanup, over real websockets."""
 
+import sys
 import uuid
+
+import pytest
 
 from ftrack_server.events.event import EVENT_KEYS
 
@@ -256,6 +259,11 @@ def test_non_ascii_text_travels_unchanged(connect):
     assert peer.next_event()["data"] == {"name": "Jürgen Müller", "note": "日本語 ✓"}
 
 
+@pytest.mark.skipif(
+    sys.version_info < (3, 10),
+    reason="the uvicorn releases for Python 3.9 buffer websocket sends without "
+    "backpressure, so a slow reader never fills the hub's bounded queue",
+)
 def test_a_client_that_falls_too_far_behind_is_disconnected(
     ftrack_server_factory, connect, caplog
 ):
