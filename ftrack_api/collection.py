@@ -48,7 +48,7 @@ class Collection(MutableSequence):
                 self._data.append(item)
 
     def _identity_key(self, entity: Any) -> Any:
-        return (entity.entity_type, tuple(ftrack_api.inspection.primary_key(entity).values()))
+        return entity._identity()
 
     def _notify(self, old_value: Any) -> None:
         """Record the change on the owning entity's attribute."""

@@ -460,12 +460,6 @@ class Session:
 
     # -- identity map and merging ---------------------------------------------------------
 
-    def _identity_key(self, entity: Any) -> Tuple[str, Tuple[str, ...]]:
-        return entity._identity()
-
-    def _remember(self, entity: Any) -> None:
-        self._identity_map[entity._identity()] = entity
-
     def _forget(self, entity: Any) -> None:
         self._identity_map.pop(entity._identity(), None)
         for cache in self._user_caches:
@@ -593,11 +587,6 @@ class Session:
         with self.operation_recording(False):
             attached.merge(entity, merged=merged)
         return attached
-
-    def _merge_value(self, value: Any, merged: Dict[int, Any]) -> Any:
-        return self._merge(value, merged)
-
-    # -- encoding -----------------------------------------------------------------------
 
     def encode(self, data: Any, entity_attribute_strategy: str = "set_only") -> str:
         """JSON text of ``data`` with entities encoded by ``entity_attribute_strategy``.

@@ -297,20 +297,7 @@ class Derivations:
             if workflow is None:
                 workflow = self._project_schema_column(schema_id, "task_workflow_schema_id")
             return self._first_workflow_status(workflow)
-        schemas = self.plans.table("schema")
-        links = self.plans.table("schema_status")
-        return self._cached_first(
-            ("schema_status", schema_id, object_type_id),
-            lambda: (
-                sa.select(links.c.status_id)
-                .select_from(schemas.join(links, links.c.schema_id == schemas.c.id))
-                .where(
-                    schemas.c.project_schema_id == schema_id,
-                    schemas.c.object_type_id == object_type_id,
-                )
-                .order_by(links.c.sort, links.c.status_id)
-            ),
-        )
+        return self._first_of_object_type("schema_status", "status_id", schema_id, object_type_id)
 
     def _first_type(self, schema_id: str, object_type_id: str, is_task: bool) -> Optional[str]:
         types = self.plans.table("task_type")
@@ -326,18 +313,24 @@ class Derivations:
                     .order_by(types.c.sort, types.c.id)
                 ),
             )
+        return self._first_of_object_type("schema_type", "type_id", schema_id, object_type_id)
+
+    def _first_of_object_type(
+        self, link_table: str, column: str, schema_id: str, object_type_id: str
+    ) -> Optional[str]:
+        """The first status or type the project schema gives ``object_type_id``."""
         schemas = self.plans.table("schema")
-        links = self.plans.table("schema_type")
+        links = self.plans.table(link_table)
         return self._cached_first(
-            ("schema_type", schema_id, object_type_id),
+            (link_table, schema_id, object_type_id),
             lambda: (
-                sa.select(links.c.type_id)
+                sa.select(links.c[column])
                 .select_from(schemas.join(links, links.c.schema_id == schemas.c.id))
                 .where(
                     schemas.c.project_schema_id == schema_id,
                     schemas.c.object_type_id == object_type_id,
                 )
-                .order_by(links.c.sort, links.c.type_id)
+                .order_by(links.c.sort, links.c[column])
             ),
         )
 
