@@ -2,9 +2,10 @@
 
 Attribute objects live on the entity *class* and are shared by every instance. An
 entity keeps its values in two plain dictionaries, ``_local`` (set in this session,
-not yet committed) and ``_remote`` (as last known from the server); a missing key
-means :data:`~ftrack_api.symbol.NOT_SET`. Nothing is allocated per attribute per
-entity, which keeps decoding and merging large query results cheap.
+not yet committed, a plain dictionary) and ``_remote`` (as last known from the
+server, a compact :class:`~ftrack_api._storage.RemoteValues`); a missing value means
+:data:`~ftrack_api.symbol.NOT_SET`. Nothing is allocated per attribute per entity,
+which keeps decoding and merging large query results cheap.
 """
 
 from __future__ import annotations
@@ -63,10 +64,10 @@ class _EntityStorage:
         return _ValueStorage(entity, name)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._entity._local or name in self._entity._remote
+        return name in self._entity._local or self._entity._remote.has(name)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(set(self._entity._local) | set(self._entity._remote))
+        return iter(set(self._entity._local) | set(self._entity._remote.names()))
 
 
 class _ValueStorage(dict):
@@ -81,11 +82,12 @@ class _ValueStorage(dict):
 
     def __setitem__(self, key: str, value: Any) -> None:
         super().__setitem__(key, value)
-        target = self._entity._writable_local() if key == "local" else self._entity._remote
-        if value is NOT_SET:
-            target.pop(self._name, None)
+        if key != "local":
+            self._entity._remote.set(self._name, value)
+        elif value is NOT_SET:
+            self._entity._writable_local().pop(self._name, None)
         else:
-            target[self._name] = value
+            self._entity._writable_local()[self._name] = value
 
 
 class Attributes:
@@ -173,7 +175,11 @@ class Attribute:
         value = entity._local.get(name, NOT_SET)
         if value is not NOT_SET:
             return value
-        value = entity._remote.get(name, NOT_SET)
+        # RemoteValues.get, inlined: this runs for every attribute read.
+        remote = entity._remote
+        position = remote.shape.get(name)
+        if position is not None:
+            value = remote[position]
         if value is NOT_SET and self._can_populate(entity):
             self.populate_remote_value(entity)
             value = entity._remote.get(name, NOT_SET)
@@ -215,10 +221,7 @@ class Attribute:
     @merge_references
     def set_remote_value(self, entity: Any, value: Any) -> None:
         """Set the value as known on the server (no operation is recorded)."""
-        if value is NOT_SET:
-            entity._remote.pop(self._name, None)
-        else:
-            entity._remote[self._name] = value
+        entity._remote.set(self._name, value)
 
     def populate_remote_value(self, entity: Any) -> None:
         """Fetch this attribute's value for ``entity`` from the server."""
@@ -233,7 +236,7 @@ class Attribute:
 
     def is_set(self, entity: Any) -> bool:
         """Whether a local or remote value is set."""
-        return self._name in entity._local or self._name in entity._remote
+        return self._name in entity._local or entity._remote.has(self._name)
 
 
 class ScalarAttribute(Attribute):
@@ -300,7 +303,7 @@ class AbstractCollectionAttribute(Attribute):
                 return self._adapt_to_collection(entity, [])
         if not isinstance(remote, self.collection_class):
             remote = self._adapt_to_collection(entity, remote)
-            entity._remote[name] = remote
+            entity._remote.set(name, remote)
         return remote
 
     def _adapt_to_collection(self, entity: Any, value: Any) -> Any:
@@ -326,20 +329,20 @@ class AbstractCollectionAttribute(Attribute):
             if stored is collection or getattr(stored, "collection", None) is collection:
                 owner = stored
         if remote is owner:
-            entity._remote[name] = list(old_value) if old_value is not NOT_SET else []
+            entity._remote.set(name, list(old_value) if old_value is not NOT_SET else [])
         self._store_local(entity, owner, old_value)
 
     @merge_references
     def set_remote_value(self, entity: Any, value: Any) -> None:
         if value is NOT_SET:
-            entity._remote.pop(self._name, None)
+            entity._remote.discard(self._name)
             return
         # Lists are adapted lazily on first read: merging large results stays cheap.
         if isinstance(value, ftrack_api.collection.Collection):
             value = list(value)
         elif isinstance(value, ftrack_api.collection.MappedCollectionProxy):
             value = list(value.collection)
-        entity._remote[self._name] = value
+        entity._remote.set(self._name, value)
 
 
 class CollectionAttribute(AbstractCollectionAttribute):

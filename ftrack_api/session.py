@@ -43,6 +43,7 @@ import ftrack_api.operation
 import ftrack_api.plugin
 import ftrack_api.query
 import ftrack_api.symbol
+from ftrack_api._storage import IdentityMap, IdentityMapCache, RemoteValues
 from ftrack_api.logging import LazyLogMessage as L
 
 __all__ = [
@@ -197,8 +198,8 @@ class Session:
         self.recorded_operations = ftrack_api.operation.Operations()
 
         self.cache_key_maker = cache_key_maker or ftrack_api.cache.StringKeyMaker()
-        self._local_cache = ftrack_api.cache.MemoryCache()
-        self._identity_map: Dict[Tuple[str, Tuple[str, ...]], Any] = self._local_cache._cache
+        self._local_cache = IdentityMapCache()
+        self._identity_map: IdentityMap = self._local_cache._cache
         caches: List[ftrack_api.cache.Cache] = [self._local_cache]
         if cache is not None:
             if callable(cache) and not isinstance(cache, ftrack_api.cache.Cache):
@@ -479,37 +480,63 @@ class Session:
         try:
             primary_key = entity_class.primary_key_attributes
             if len(primary_key) == 1:
-                value = data[primary_key[0]]
-                key: Tuple[str, ...] = (value if value.__class__ is str else str(value),)
+                key: Any = data[primary_key[0]]
+                if key.__class__ is not str:
+                    key = str(key)
             else:
                 key = tuple([str(data[name]) for name in primary_key])
         except KeyError:
             # Not a full reference: keep it as a detached entity.
             return entity_class(self, data, reconstructing=True)
-        identity = (entity_type, key)
-        entity = self._identity_map.get(identity)
-        if entity is None:
-            if self._user_caches:
-                entity = self._from_user_caches(entity_class, identity)
-            if entity is None:
-                entity = entity_class.__new__(entity_class)
-                entity.session = self
-                entity._remote = {}
-                self._identity_map[identity] = entity
-        # Values go straight into the remote dictionary; collection lists are adapted
-        # to collections only when first read.
-        remote = entity._remote
-        attributes = entity_class._attribute_index
-        repeated = entity_class._repeated_values
+        tables = self._identity_map.tables
+        table = tables.get(entity_type)
+        if table is None:
+            table = self._identity_map.table(entity_type)
+        entity = table.get(key)
+        if entity is None and self._user_caches:
+            entity = self._from_user_caches(
+                entity_class, (entity_type, key if key.__class__ is tuple else (key,))
+            )
         intern = sys.intern
-        for name, value in data.items():
-            if name in attributes:
-                if name in repeated and value.__class__ is str:
+        if entity is None:
+            names = tuple(data)
+            plan = entity_class._shape_plans.get(names)
+            if plan is None:
+                plan = entity_class._shape_plan(names)
+            shape, kept, repeated = plan
+            values = _new_list(RemoteValues)
+            if kept is None:
+                values.extend(data.values())
+            else:
+                decoded = list(data.values())
+                values.extend([decoded[position] for position in kept])
+            values.shape = shape
+            for position in repeated:
+                value = values[position]
+                if value.__class__ is str:
+                    values[position] = intern(value)
+            entity = entity_class.__new__(entity_class)
+            entity.session = self
+            entity._remote = values
+            table[key] = entity
+        else:
+            values = entity._remote
+            shape = values.shape
+            attributes = entity_class._attribute_index
+            repeated_names = entity_class._repeated_values
+            for name, value in data.items():
+                if name in repeated_names and value.__class__ is str:
                     value = intern(value)
-                remote[name] = value
+                position = shape.get(name)
+                if position is not None:
+                    values[position] = value
+                elif name in attributes:
+                    shape = shape.extended(name)
+                    values.append(value)
+                    values.shape = shape
         merged = self._merged_in_call
         if merged is not None:
-            merged[identity] = entity
+            merged[entity_type, key] = entity
         return entity
 
     def _from_user_caches(self, entity_class: type, identity: Tuple[str, Tuple[str, ...]]) -> Any:
@@ -527,7 +554,7 @@ class Session:
             if getattr(cached, "_ftrack_entity", False):
                 entity = entity_class.__new__(entity_class)
                 entity.session = self
-                entity._remote = dict(cached._remote)
+                entity._remote = cached._remote.copy()
                 self._identity_map[identity] = entity
                 return entity
         return None
@@ -581,7 +608,7 @@ class Session:
             entity_class = self.types.get(entity.entity_type, type(entity))
             attached = entity_class.__new__(entity_class)
             attached.session = self
-            attached._remote = {}
+            attached._remote = RemoteValues()
             self._identity_map[identity] = attached
         merged[id(entity)] = attached
         with self.operation_recording(False):
@@ -638,18 +665,17 @@ class Session:
             raise ftrack_api.exception.ConnectionClosedError()
         self.logger.debug(L("Calling server {0} with {1}", self._request_url, encoded))
         response = self._request(encoded)
+        text = _response_text(response)
         with self._thread_lock:
             # With user caches, each merged entity is written to them once per call.
             self._merged_in_call = {} if self._user_caches else None
             try:
-                result = json.loads(
-                    response.content, object_hook=codec.make_object_hook(self._merge_payload)
-                )
+                result = json.loads(text, object_hook=codec.make_object_hook(self._merge_payload))
             except ValueError as error:
                 if not response.ok:
                     raise
                 raise ftrack_api.exception.ServerError(
-                    f"Server reported error in unexpected format. Raw error was: {response.text}"
+                    f"Server reported error in unexpected format. Raw error was: {text}"
                 ) from error
             finally:
                 merged, self._merged_in_call = self._merged_in_call, None
@@ -664,8 +690,9 @@ class Session:
         return result
 
     def _request(self, body: str) -> requests.Response:
+        """POST ``body``; the response's body is left unread (see _response_text)."""
         return self._managed_request.post(
-            self._request_url, data=body, timeout=self.request_timeout
+            self._request_url, data=body, timeout=self.request_timeout, stream=True
         )
 
     def _raise_server_error(self, result: Dict[str, Any]) -> None:
@@ -723,8 +750,8 @@ class Session:
         if entity is not None:
             return entity
         # Another type of the same family may hold it (a Task asked for as Context).
-        for candidate_type, candidate in list(self._identity_map.items()):
-            if candidate_type[1] == identity[1] and isinstance(candidate, entity_class):
+        for candidate in self._identity_map.with_key(identity[1]):
+            if isinstance(candidate, entity_class):
                 return candidate
         criteria = " and ".join(
             f'{name} is "{value}"' for name, value in zip(primary_key, entity_key)
@@ -862,7 +889,7 @@ class Session:
                 _payload_identity(payload) for payload in batch if payload["action"] == "delete"
             }
             snapshots = {
-                identity: (dict(entity._local), dict(entity._remote))
+                identity: (dict(entity._local), entity._remote.as_dict())
                 for identity, entity in touched.items()
             }
             for entity in touched.values():
@@ -878,15 +905,14 @@ class Session:
                     entity.clear()
                     if local:
                         entity._writable_local().update(local)
-                    entity._remote.clear()
-                    entity._remote.update(remote)
+                    entity._remote.replace(remote)
                 raise
             self._discard_operations(operations)
             for identity, entity in touched.items():
                 if identity in deleted or (entity._new and identity not in sent):
                     self._forget(entity)
-                else:
-                    entity.__dict__.pop("_new", None)
+                elif entity._new:
+                    del entity._new
 
     def _discard_operations(self, operations: List[Any]) -> None:
         """Remove ``operations`` from the record, keeping any pushed meanwhile."""
@@ -1108,6 +1134,24 @@ def _shared_classes(schema_hash: Optional[str]) -> Dict[str, type]:
         return {}
     with _SHARED_CLASSES_LOCK:
         return _SHARED_CLASSES.setdefault(schema_hash, {})
+
+
+#: Makes an empty RemoteValues without running its __init__ (decoding's hot path).
+_new_list = list.__new__
+
+
+def _response_text(response: requests.Response) -> str:
+    """The whole body of a streamed ``response`` as text; the connection is released.
+
+    A page of a large query is hundreds of kilobytes. Reading it straight into one
+    string, instead of keeping ``response.content`` alive beside the text decoded from
+    it, lowers a query's peak memory by the size of a page.
+    """
+    try:
+        body = response.raw.read(decode_content=True)
+    finally:
+        response.close()
+    return body.decode("utf-8")
 
 
 def _payload_identity(payload: Dict[str, Any]) -> Tuple[str, Tuple[str, ...]]:

@@ -2,7 +2,8 @@
 
 An entity is a mapping of attribute names to values. Its class (built by
 :mod:`ftrack_api.entity.factory`) holds the attribute objects; the instance holds
-only its session and two small dictionaries of values, ``_local`` and ``_remote``.
+only its session, its remote values (a compact :class:`~ftrack_api._storage.RemoteValues`)
+and, once it has any, a dictionary of local values.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import ftrack_api.exception
 import ftrack_api.inspection
 import ftrack_api.operation
 import ftrack_api.symbol
+from ftrack_api._storage import RemoteValues, Shape, shape_of
 from ftrack_api.logging import LazyLogMessage as L
 from ftrack_api.symbol import NOT_SET
 
@@ -27,12 +29,19 @@ __all__ = ["DynamicEntityTypeMetaclass", "Entity", "L"]
 class DynamicEntityTypeMetaclass(abc.ABCMeta):
     """The metaclass of entity classes; only changes how classes print."""
 
+    def __init__(cls, name: str, bases: Tuple[type, ...], namespace: Dict[str, Any]) -> None:
+        super().__init__(name, bases, namespace)
+        #: Per class: names of decoded data -> how to store them (see _shape_plan).
+        cls._shape_plans: Dict[Tuple[str, ...], Tuple[Shape, Any, Tuple[int, ...]]] = {}
+
     def __repr__(cls) -> str:
         return f"<dynamic ftrack class '{cls.__name__}'>"
 
 
 class _EntityBase:
     """Marks entity classes; mixins for entity types derive from it."""
+
+    __slots__ = ()
 
     #: A cheap marker tested on hot paths instead of ``isinstance`` against an ABC.
     _ftrack_entity = True
@@ -47,6 +56,11 @@ class Entity(_EntityBase, collections.abc.MutableMapping, metaclass=DynamicEntit
     default_projections: Optional[List[str]] = None
     logger = logging.getLogger(__name__ + ".Entity")
 
+    # Every entity has a session and remote values; anything else an instance sets
+    # (local values, the new flag, attributes of mixins or user code) goes in a
+    # ``__dict__`` that Python only creates when first written.
+    __slots__ = ("__dict__", "__weakref__", "_remote", "session")
+
     # Defaults read on hot paths; instances only store what differs. Most entities
     # never get a local value: they share this empty read-only mapping until then.
     _local: Mapping[str, Any] = types.MappingProxyType({})
@@ -60,7 +74,7 @@ class Entity(_EntityBase, collections.abc.MutableMapping, metaclass=DynamicEntit
         self, session: Any, data: Optional[Dict[str, Any]] = None, reconstructing: bool = False
     ) -> None:
         self.session = session
-        self._remote: Dict[str, Any] = {}
+        self._remote = RemoteValues()
         if data is None:
             data = {}
         if reconstructing:
@@ -137,6 +151,28 @@ class Entity(_EntityBase, collections.abc.MutableMapping, metaclass=DynamicEntit
                 continue
             attribute.set_remote_value(self, value)
 
+    @classmethod
+    def _shape_plan(cls, names: Tuple[str, ...]) -> Tuple[Shape, Any, Tuple[int, ...]]:
+        """How to store decoded data with ``names`` as remote values (made once per names).
+
+        Returns the shape of the names this type knows, the positions of those names
+        in ``names`` (None when all are known) and the positions of repeated texts
+        (foreign keys, kinds), interned so that 10k entities share one copy of each.
+        """
+        known = [position for position, name in enumerate(names) if name in cls._attribute_index]
+        kept_names = tuple(names[position] for position in known)
+        plan = (
+            shape_of(kept_names),
+            None if len(known) == len(names) else tuple(known),
+            tuple(
+                position
+                for position, name in enumerate(kept_names)
+                if name in cls._repeated_values
+            ),
+        )
+        cls._shape_plans[names] = plan
+        return plan
+
     # -- mapping interface ---------------------------------------------------------------
 
     def __getitem__(self, key: str) -> Any:
@@ -174,13 +210,14 @@ class Entity(_EntityBase, collections.abc.MutableMapping, metaclass=DynamicEntit
 
     def clear(self) -> None:
         """Forget local (uncommitted) values, keeping what the server said."""
-        self.__dict__.pop("_local", None)
+        if self._local.__class__ is dict:
+            del self._local
 
     def _writable_local(self) -> Dict[str, Any]:
         """This entity's own dictionary of local values (made on first write)."""
-        local = self.__dict__.get("_local")
-        if local is None:
-            local = self.__dict__["_local"] = {}
+        local = self._local
+        if local.__class__ is not dict:
+            local = self._local = {}
         return local
 
     # -- identity ------------------------------------------------------------------------

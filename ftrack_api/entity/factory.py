@@ -218,7 +218,7 @@ def _custom_attribute_creator(reference: str) -> Callable[[Any, str], Any]:
             {"configuration_id": configuration["id"], "entity_id": owner["id"]},
             reconstructing=True,
         )
-        item._remote["key"] = key
+        item._remote.set("key", key)
         item["value"] = value
         return item
 

@@ -1,0 +1,102 @@
+"""How queried entities are held: shared shapes, shared repeated texts, plain objects."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+import weakref
+
+import pytest
+
+import ftrack_api.exception
+
+from .test_entities import _sequence_with_shots
+
+
+def test_entities_loaded_alike_share_one_shape(session, session_factory, new_project):
+    project = new_project()
+    _sequence_with_shots(session, project, count=4)
+    reader = session_factory()
+    shots = reader.query(
+        f'select name, parent.name from Shot where project_id is "{project["id"]}"'
+    ).all()
+    assert len(shots) == 4
+    assert len({id(shot._remote.shape) for shot in shots}) == 1
+    assert sorted(shot["name"] for shot in shots) == ["sh000", "sh001", "sh002", "sh003"]
+
+
+def test_repeated_foreign_keys_are_held_once(session, session_factory, new_project):
+    project = new_project()
+    _sequence_with_shots(session, project, count=3)
+    reader = session_factory()
+    shots = reader.query(f'select name from Shot where project_id is "{project["id"]}"').all()
+    assert len({id(shot["project_id"]) for shot in shots}) == 1
+    assert len({id(shot["id"]) for shot in shots}) == 3
+
+
+def test_remote_values_merge_into_the_same_entity(session, session_factory, new_project):
+    project = new_project()
+    _, shots = _sequence_with_shots(session, project, count=1)
+    reader = session_factory()
+    first = reader.query(f'select name from Shot where id is "{shots[0]["id"]}"').one()
+    again = reader.query(f'select description from Shot where id is "{shots[0]["id"]}"').one()
+    assert again is first
+    with reader.auto_populating(False):
+        assert first["name"] == "sh000"
+        assert first["description"] == shots[0]["description"]
+
+
+def test_entities_take_user_attributes_and_weak_references(session, new_project):
+    project = new_project()
+    project.note_for_pipeline = "kept"  # scripts written for the original do this
+    assert project.note_for_pipeline == "kept"
+    reference = weakref.ref(project)
+    assert reference() is project
+
+
+def test_the_memory_cache_layer_holds_entities_by_identity(session, new_project):
+    project = new_project()
+    identity = ftrack_api.inspection.identity(project)
+    key = (identity[0], tuple(identity[1]))
+    assert session.cache.get(key) is project
+    cached_keys = session._local_cache.keys()
+    assert key in cached_keys
+
+
+def test_responses_release_their_connection(session, new_project):
+    project = new_project()
+    for _ in range(20):
+        session.query(f'Project where id is "{project["id"]}"').one()
+    pools = session._managed_request.get_adapter(session.server_url).poolmanager.pools
+    keys = list(pools.keys())  # the container refuses plain iteration
+    opened = sum(pools[key].num_connections for key in keys)
+    assert opened == 1
+
+
+class _NotJson(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = b"<html>proxy says no</html>"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def not_json_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotJson)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_response_that_is_not_json_is_reported_with_its_text(session, not_json_server):
+    session._request_url = not_json_server + "/api"
+    with pytest.raises(ftrack_api.exception.ServerError, match="proxy says no"):
+        session.call([{"action": "query_server_information"}])
