@@ -72,7 +72,9 @@ class RemoteValues(list):
 
     It is a list only to stay small (a list of values and one slot for the shape, no
     hash table per entity); use it through the mapping-like methods here. A value
-    removed leaves :data:`~ftrack_api.symbol.NOT_SET` in its position.
+    removed leaves :data:`~ftrack_api.symbol.NOT_SET` in its position. Positions are
+    only ever added, so a reader in another thread never indexes past the end; to
+    replace everything, give the entity a new object instead.
     """
 
     __slots__ = ("shape",)
@@ -105,8 +107,10 @@ class RemoteValues(list):
         if position is not None:
             self[position] = value
         elif value is not NOT_SET:
-            self.shape = self.shape.extended(name)
+            # Value first, then the shape that names it: a reader in another thread
+            # never sees a position without its value.
             self.append(value)
+            self.shape = self.shape.extended(name)
 
     def discard(self, name: str) -> None:
         """Remove the value of ``name`` if it has one."""
@@ -137,15 +141,10 @@ class RemoteValues(list):
         """A plain dictionary of the values (a copy)."""
         return dict(self.items())
 
-    def replace(self, mapping: Mapping[str, Any]) -> None:
-        """Make ``mapping`` the whole content."""
-        self.shape = shape_of(tuple(mapping))
-        self[:] = mapping.values()
-
     def clear(self) -> None:
-        """Remove every value."""
-        self.shape = EMPTY_SHAPE
-        del self[:]
+        """Remove every value (positions stay, so concurrent readers never miss one)."""
+        for position in range(len(self)):
+            self[position] = NOT_SET
 
     def __repr__(self) -> str:
         return f"RemoteValues({self.as_dict()!r})"

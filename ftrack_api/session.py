@@ -905,7 +905,7 @@ class Session:
                     entity.clear()
                     if local:
                         entity._writable_local().update(local)
-                    entity._remote.replace(remote)
+                    entity._remote = RemoteValues.from_mapping(remote)
                 raise
             self._discard_operations(operations)
             for identity, entity in touched.items():

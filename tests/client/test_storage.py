@@ -56,14 +56,12 @@ def test_setting_not_set_on_an_unknown_name_adds_nothing():
     assert values.shape is shape_of(("id",))
 
 
-def test_replace_update_clear_and_copy():
+def test_update_clear_and_copy():
     values = RemoteValues.from_mapping({"id": "1", "name": "shot"})
     copy = values.copy()
-    values.replace({"id": "1", "status": "x"})
-    assert values.as_dict() == {"id": "1", "status": "x"}
-    assert copy.as_dict() == {"id": "1", "name": "shot"}
     values.update({"name": "n", "status": "y"})
-    assert values.as_dict() == {"id": "1", "status": "y", "name": "n"}
+    assert values.as_dict() == {"id": "1", "name": "n", "status": "y"}
+    assert copy.as_dict() == {"id": "1", "name": "shot"}
     values.clear()
     assert values.as_dict() == {}
     assert values.get("id") is NOT_SET
