@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -133,14 +134,18 @@ def _reset(arguments: argparse.Namespace) -> int:
         )
         return 1
     path = Path(arguments.db)
+    files = Path(f"{path}.files")  # the component files serve keeps by default
     if not arguments.yes:
-        answer = input(f"Delete {path} and all its data? [y/N] ")
+        what = f"{path} and its component files in {files}" if files.exists() else str(path)
+        answer = input(f"Delete {what}? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             print("Nothing deleted.")
             return 1
     for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         if candidate.exists():
             candidate.unlink()
+    # The old site's files belong to no component of the new one.
+    shutil.rmtree(files, ignore_errors=True)
     from ftrack_server.server import LocalServer
 
     server = LocalServer(str(path))

@@ -55,13 +55,27 @@ def test_reset_starts_afresh(tmp_path, capsys):
     assert _authenticates(database, values["FTRACK_API_USER"], values["FTRACK_API_KEY"])
 
 
+def test_reset_removes_the_old_sites_component_files(tmp_path, capsys):
+    database = str(tmp_path / "site.sqlite")
+    main(["create-user", "jane", "--db", database])
+    stored = tmp_path / "site.sqlite.files" / "ab" / "component.exr"
+    stored.parent.mkdir(parents=True)
+    stored.write_bytes(b"pixels")
+    assert main(["reset", "--db", database, "--yes"]) == 0
+    assert not (tmp_path / "site.sqlite.files").exists()
+
+
 def test_reset_asks_before_deleting(tmp_path, monkeypatch, capsys):
     database = str(tmp_path / "site.sqlite")
     main(["create-user", "jane", "--db", database])
     key = _credentials(capsys.readouterr().out)["FTRACK_API_KEY"]
-    monkeypatch.setattr("builtins.input", lambda _prompt: "n")
+    (tmp_path / "site.sqlite.files").mkdir()
+    prompts = []
+    monkeypatch.setattr("builtins.input", lambda prompt: prompts.append(prompt) or "n")
     assert main(["reset", "--db", database]) == 1
     assert _authenticates(database, "jane", key)
+    assert "site.sqlite.files" in prompts[0]
+    assert (tmp_path / "site.sqlite.files").exists()
 
 
 def _free_port() -> int:
