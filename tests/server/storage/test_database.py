@@ -1,11 +1,17 @@
 """A batch is one transaction: committed whole or not at all."""
 
 import threading
+import time
 
 import pytest
 import sqlalchemy as sa
 
-from ftrack_server.storage.database import Database, database_url
+from ftrack_server.storage.database import (
+    FALLBACK_CHECKPOINT_PAGES,
+    Database,
+    WalCheckpointer,
+    database_url,
+)
 
 
 def _count(database, table):
@@ -77,3 +83,77 @@ def test_concurrent_writers_take_turns(database):
         thread.join()
     assert errors == []
     assert _count(database, states) == 80
+
+
+def _file_database(tmp_path, **checkpointer):
+    database = Database(database_url(str(tmp_path / "db.sqlite")))
+    if checkpointer:
+        database.checkpointer = WalCheckpointer(database.engine, **checkpointer)
+    return database
+
+
+def _insert_state(database, key):
+    states = database.table("status_state")
+    with database.transaction() as connection:
+        connection.execute(states.insert().values(id=key, name="n", short="s"))
+
+
+def _record_checkpoints(database):
+    """The threads that ran checkpoints, in order (filled as they run)."""
+    threads = []
+    checkpoint = database.checkpointer.checkpoint
+
+    def recorded():
+        threads.append(threading.current_thread())
+        return checkpoint()
+
+    database.checkpointer.checkpoint = recorded
+    return threads
+
+
+def _wait_for(condition):
+    deadline = time.monotonic() + 10
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert condition()
+
+
+def test_commits_leave_checkpoints_to_the_checkpointer_thread(tmp_path):
+    database = _file_database(tmp_path)
+    threads = _record_checkpoints(database)
+    try:
+        with database.transaction(write=False) as connection:
+            pages = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+        assert pages == FALLBACK_CHECKPOINT_PAGES > 1000  # not the default
+        assert threads == []
+        _insert_state(database, "a")
+        _wait_for(lambda: threads)
+        assert threads[0].name == "sqlite-checkpoint"
+        assert threads[0] is not threading.current_thread()
+    finally:
+        database.dispose()
+
+
+def test_the_checkpointer_thread_ends_when_idle_and_returns_on_the_next_write(tmp_path):
+    database = _file_database(tmp_path, idle_seconds=0.05)
+    threads = _record_checkpoints(database)
+    try:
+        _insert_state(database, "a")
+        _wait_for(lambda: len(threads) == 1)
+        threads[0].join(10)
+        assert not threads[0].is_alive()
+        _insert_state(database, "b")
+        _wait_for(lambda: len(threads) == 2)
+        assert threads[1] is not threads[0]
+    finally:
+        database.dispose()
+    assert not threads[1].is_alive()
+    reopened = Database(database.url.render_as_string())
+    try:
+        assert _count(reopened, reopened.table("status_state")) == 2
+    finally:
+        reopened.dispose()
+
+
+def test_memory_databases_have_no_checkpointer():
+    assert Database().checkpointer is None
