@@ -1,10 +1,13 @@
 """Queued inserts are written before anything reads, and clashes are explained."""
 
+import datetime
+
 import pytest
 import sqlalchemy as sa
+import sqlalchemy.dialects.postgresql.psycopg2
 
 from ftrack_server.errors import DuplicateEntryError
-from ftrack_server.storage.buffer import BufferedConnection
+from ftrack_server.storage.buffer import BufferedConnection, DriverInsert
 from ftrack_server.storage.database import Database
 
 
@@ -63,3 +66,40 @@ def test_a_clash_names_the_key(database, existing):
         assert raw.execute(sa.select(sa.func.count()).select_from(states)).scalar() == (
             1 if existing else 0
         )
+
+
+def test_rows_are_stored_exactly_as_single_inserts_store_them(database):
+    """Queued rows bypass SQLAlchemy's per-row handling but not its value conversions."""
+    contexts = database.table("context")
+    moment = datetime.datetime(2024, 5, 6, 7, 8, 9)
+    values = {
+        "context_type": "show",
+        "name": "ünïcode",
+        "created_at": moment,
+        "is_private": True,
+        "bid": 1.5,
+        "description": None,
+    }
+    with database.transaction() as raw:
+        raw.execute(contexts.insert().values(id="single", **values))
+        connection = BufferedConnection(raw)
+        for key in ("queued-1", "queued-2"):
+            connection.insert_later(contexts, {"id": key, **values})
+        connection.flush()
+    columns = ", ".join(values)
+    with database.transaction(write=False) as raw:
+        stored = {
+            row[0]: row[1:]
+            for row in raw.exec_driver_sql(f"SELECT id, {columns} FROM context").all()
+        }
+        read = raw.execute(sa.select(contexts.c.created_at).where(contexts.c.id == "queued-2"))
+        assert read.scalar() == moment
+    assert stored["queued-1"] == stored["queued-2"] == stored["single"]
+
+
+def test_driver_inserts_only_where_the_driver_runs_executemany(database):
+    states = database.table("status_state")
+    dialect = database.engine.dialect
+    assert DriverInsert.of(states, ("id", "name"), dialect) is not None
+    postgresql = sa.dialects.postgresql.psycopg2.dialect()
+    assert DriverInsert.of(states, ("id", "name"), postgresql) is None
