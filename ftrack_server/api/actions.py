@@ -11,7 +11,17 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
+from typing import (
+    TYPE_CHECKING,
+    AbstractSet,
+    Any,
+    Callable,
+    Dict,
+    List,
+    NamedTuple,
+    Optional,
+    Tuple,
+)
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -20,6 +30,7 @@ from ftrack_server.context import RequestContext
 from ftrack_server.errors import InvalidActionError, NotFoundError, ValidationError
 from ftrack_server.model import Model
 from ftrack_server.query.loader import execute_query, load_entities
+from ftrack_server.query.written import encode_written
 from ftrack_server.storage.buffer import BufferedConnection
 from ftrack_server.storage.credentials import revoke_api_keys, store_api_key
 from ftrack_server.storage.writer import Writer
@@ -30,6 +41,18 @@ if TYPE_CHECKING:  # pragma: no cover
 READ_ONLY_ACTIONS = {"query_server_information", "query_schemas", "query", "search"}
 
 
+class Pending(NamedTuple):
+    """A create/update result, encoded once every operation of the batch ran."""
+
+    index: int  # of the operation, and of its result
+    action: str
+    type_name: str
+    key: Tuple[str, ...]
+    projections: Tuple[str, ...]
+    given: Optional[AbstractSet[str]]  # names whose nulls are echoed; None: all
+    row: Optional[Dict[str, Any]]  # the row a create inserted
+
+
 @dataclass
 class Call:
     """The state of one batch while its operations run."""
@@ -37,11 +60,7 @@ class Call:
     server: LocalServer
     connection: Connection
     context: RequestContext
-    # Results to fill in once every operation ran: (index, action, type, keys,
-    # projections, names whose nulls are echoed or None for all).
-    pending: List[Tuple[int, str, str, Tuple[str, ...], Tuple[str, ...], Any]] = field(
-        default_factory=list
-    )
+    pending: List[Pending] = field(default_factory=list)
     _writer: Optional[Writer] = None
 
     @property
@@ -96,30 +115,48 @@ def run_batch(server: LocalServer, context: RequestContext, operations: List[Any
 
 
 def _fill_pending(call: Call, results: List[Any]) -> None:
-    """Encode created/updated entities, one load per (type, projections) group."""
-    groups: Dict[Tuple[str, Tuple[str, ...]], List[Tuple[int, str, Tuple[str, ...], Any]]] = {}
-    for index, action_name, type_name, key, projections, given in call.pending:
-        groups.setdefault((type_name, projections), []).append((index, action_name, key, given))
+    """Encode created/updated entities, one group per (type, projections)."""
+    groups: Dict[Tuple[str, Tuple[str, ...]], List[Pending]] = {}
+    for entry in call.pending:
+        groups.setdefault((entry.type_name, entry.projections), []).append(entry)
     for (type_name, projections), entries in groups.items():
-        keys = [entry[2] for entry in entries]
-        encoded = load_entities(
-            call.connection, call.model, type_name, keys, list(projections), call.context
+        encoded = _encode_group(call, type_name, projections, entries)
+        for entry, data in zip(entries, encoded):
+            results[entry.index] = {"action": entry.action, "data": data}
+
+
+def _encode_group(
+    call: Call, type_name: str, projections: Tuple[str, ...], entries: List[Pending]
+) -> List[Optional[Dict[str, Any]]]:
+    """The data of ``entries`` (None for an entity that no longer exists).
+
+    A created entity echoes what was set and what the server filled in, not the
+    attributes that stayed empty. Entities created by a batch that only inserted rows
+    are encoded from those rows; anything else is read back.
+    """
+    rows = [entry.row for entry in entries]
+    given = [entry.given for entry in entries]
+    if call.writer.rows_as_written and None not in rows:
+        encoded = encode_written(
+            call.connection, call.model, type_name, rows, projections, call.context, given
         )
-        by_key = {}
-        entity_type = call.model.types[type_name]
-        for entity in encoded:
-            by_key[tuple(str(entity[name]) for name in entity_type.primary_key)] = entity
-        for index, action_name, key, given in entries:
-            data = by_key.get(tuple(str(part) for part in key))
-            if data is not None and given is not None:
-                # A created entity echoes what was set and what the server filled in,
-                # not the attributes that stayed empty.
-                data = {
-                    name: value
-                    for name, value in data.items()
-                    if value is not None or name in given
-                }
-            results[index] = {"action": action_name, "data": data}
+        if encoded is not None:
+            return encoded
+    keys = [entry.key for entry in entries]
+    loaded = load_entities(
+        call.connection, call.model, type_name, keys, list(projections), call.context
+    )
+    primary_key = call.model.types[type_name].primary_key
+    by_key = {tuple(str(entity[name]) for name in primary_key): entity for entity in loaded}
+    found = [by_key.get(tuple(str(part) for part in key)) for key in keys]
+    return [_echoed(data, names) for data, names in zip(found, given)]
+
+
+def _echoed(data: Optional[Dict[str, Any]], given: Optional[AbstractSet[str]]) -> Optional[dict]:
+    """``data`` without the nulls of attributes not in ``given`` (None: keep all)."""
+    if data is None or given is None:
+        return data
+    return {name: value for name, value in data.items() if value is not None or name in given}
 
 
 def _require(operation: Dict[str, Any], name: str, kind: type = str) -> Any:
@@ -186,12 +223,18 @@ def _entity_data(operation: Dict[str, Any]) -> Dict[str, Any]:
 
 @action("create")
 def create(call: Call, operation: Dict[str, Any], index: int) -> None:
-    result = call.writer.create(
-        _entity_type(operation), operation.get("entity_key"), _entity_data(operation)
-    )
-    given = frozenset(_entity_data(operation))
+    data = _entity_data(operation)
+    result = call.writer.create(_entity_type(operation), operation.get("entity_key"), data)
     call.pending.append(
-        (index, "create", result.entity_type, tuple(result.key), tuple(result.attributes), given)
+        Pending(
+            index,
+            "create",
+            result.entity_type,
+            result.key,
+            result.attributes,
+            data.keys(),
+            result.row,
+        )
     )
 
 
@@ -201,7 +244,7 @@ def update(call: Call, operation: Dict[str, Any], index: int) -> None:
         _entity_type(operation), operation.get("entity_key"), _entity_data(operation)
     )
     call.pending.append(
-        (index, "update", result.entity_type, tuple(result.key), tuple(result.attributes), None)
+        Pending(index, "update", result.entity_type, result.key, result.attributes, None, None)
     )
 
 

@@ -46,7 +46,7 @@ from ftrack_server.query.compiler import (
 from ftrack_server.storage import computed
 from ftrack_server.storage.values import to_storage, to_wire
 
-__all__ = ["Plan", "execute_query", "load_entities", "plan_for_expression"]
+__all__ = ["Plan", "execute_query", "load_entities", "plan_for_expression", "plan_for_keys"]
 
 #: Expressions longer than this are planned every time (one-off id lists).
 CACHEABLE_LENGTH = 4096
@@ -87,6 +87,8 @@ class _Columns:
 
     def __init__(self) -> None:
         self.expressions: List[Any] = []
+        #: What each position holds: ``(alias, column name)`` for plain columns.
+        self.sources: List[Hashable] = []
         self._positions: Dict[Hashable, int] = {}
 
     def add(self, key: Hashable, expression: Any) -> int:
@@ -94,6 +96,7 @@ class _Columns:
         if position is None:
             position = len(self.expressions)
             self.expressions.append(expression.label(f"c{position}"))
+            self.sources.append(key)
             self._positions[key] = position
         return position
 
@@ -282,6 +285,8 @@ class Plan:
         self.model: Optional[Model] = None
         #: The expression without offset and limit, for paged queries (cache key).
         self.unpaged: Optional[str] = None
+        #: How rows in hand are encoded like this plan reads them (see query.written).
+        self.written: Any = None
 
     @property
     def statement_count(self) -> int:
@@ -658,7 +663,8 @@ def plan_for_expression(model: Model, expression: str) -> Plan:
     return plan
 
 
-def _plan_for_keys(model: Model, entity_type: EntityType, projections: Tuple[str, ...]) -> Plan:
+def plan_for_keys(model: Model, entity_type: EntityType, projections: Tuple[str, ...]) -> Plan:
+    """The (cached) plan reading entities of ``entity_type`` by key with ``projections``."""
     key = (id(model), "keys", entity_type.name, projections)
     plan = _PLANS.get(key)
     if plan is not None and plan.model is model:
@@ -754,7 +760,7 @@ def load_entities(
             continue
     if not wanted:
         return []
-    plan = _plan_for_keys(model, entity_type, tuple(projections))
+    plan = plan_for_keys(model, entity_type, tuple(projections))
     single = len(key_types) == 1
     parameters = {KEYS_PARAMETER: [key[0] for key in wanted] if single else wanted}
     entities, _more = plan.run(connection, context, parameters)

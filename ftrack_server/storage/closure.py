@@ -55,7 +55,7 @@ def new_node_rows(
                 )
             ]
             known[parent_id] = parent_chain
-        chain.extend((ancestor, depth + 1) for ancestor, depth in parent_chain)
+        chain += [(ancestor, depth + 1) for ancestor, depth in parent_chain]
     known[node_id] = chain
     return [
         {"ancestor_id": ancestor, "descendant_id": node_id, "depth": depth}

@@ -90,6 +90,8 @@ class Derivations:
         self._project_schemas: Dict[str, Optional[str]] = {}
         self._object_types: Dict[str, Tuple[bool, bool]] = {}
         self._first: Dict[Tuple[Any, ...], Optional[str]] = {}
+        # (project, object type, type, status) -> values a new context gets filled in.
+        self._workflow_values: Dict[Tuple[Any, ...], Dict[str, Any]] = {}
         self._configurations: Dict[str, Configuration] = {}
 
     # -- entry point -----------------------------------------------------------------
@@ -151,22 +153,40 @@ class Derivations:
         return parent_id if is_project else project_id
 
     def _typed_context(self, plan: TypePlan, row: Dict[str, Any]) -> None:
-        row["project_id"] = self.project_of_parent(plan, row.get("parent_id"))
-        self._contexts[row["id"]] = (row["project_id"], False)
-        if row.get("status_id") is not None and row.get("type_id") is not None:
+        project_id = self.project_of_parent(plan, row.get("parent_id"))
+        row["project_id"] = project_id
+        self._contexts[row["id"]] = (project_id, False)
+        type_id, status_id = row.get("type_id"), row.get("status_id")
+        if status_id is not None and type_id is not None:
             return
-        object_type_id = row.get("object_type_id")
+        # Siblings created together share these values: work them out once.
+        key = (project_id, row.get("object_type_id"), type_id, status_id)
+        filled = self._workflow_values.get(key)
+        if filled is None:
+            filled = self._workflow_values[key] = self._first_type_and_status(*key)
+        row.update(filled)
+
+    def _first_type_and_status(
+        self,
+        project_id: Optional[str],
+        object_type_id: Optional[str],
+        type_id: Optional[str],
+        status_id: Optional[str],
+    ) -> Dict[str, Any]:
+        """The ``type_id``/``status_id`` a new context without them starts with."""
+        filled: Dict[str, Any] = {}
         statusable, typeable = self._object_type_flags(object_type_id)
-        schema_id = self._project_schema(row["project_id"])
+        schema_id = self._project_schema(project_id)
         if schema_id is None:
-            return
+            return filled
         is_task = object_type_id == self.task_object_type_id
-        if typeable and row.get("type_id") is None:
-            row["type_id"] = self._first_type(schema_id, object_type_id, is_task)
-        if statusable and row.get("status_id") is None:
-            row["status_id"] = self._first_status(
-                schema_id, object_type_id, row.get("type_id") if is_task else None, is_task
+        if typeable and type_id is None:
+            type_id = filled["type_id"] = self._first_type(schema_id, object_type_id, is_task)
+        if statusable and status_id is None:
+            filled["status_id"] = self._first_status(
+                schema_id, object_type_id, type_id if is_task else None, is_task
             )
+        return filled
 
     def _asset_version(self, row: Dict[str, Any]) -> None:
         now, user_id = self.context.now, self.context.user_id

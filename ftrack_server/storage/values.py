@@ -77,6 +77,8 @@ def to_storage(value: Any, data_type: str) -> Any:
     """
     if value is None:
         return None
+    if data_type == "string" and type(value) is str:  # most values: nothing to convert
+        return value
     if data_type == "datetime":
         return decode_wire_datetime(value)
     if data_type == "variable":

@@ -53,6 +53,7 @@ class TypePlan:
     fixed_values: Dict[str, Any]
     discriminator_columns: Tuple[str, ...]
     required: Tuple[Tuple[str, Tuple[str, ...]], ...]  # (attribute, columns)
+    required_on_create: Tuple[Tuple[str, Tuple[str, ...]], ...]  # less a key the db generates
     immutable: FrozenSet[str]
     ancestry: Tuple[str, ...]  # this type and its bases, most specific first
     legacy_name: str  # ``entityType`` of change records
@@ -60,9 +61,15 @@ class TypePlan:
     is_custom_attribute_value: bool
     column_types: Dict[str, str] = field(default_factory=dict)
     key_lookup: Any = None  # select of the key column by ``key_<n>`` parameters
+    # Settable stored scalars: attribute name -> (column, data type). Reading a payload
+    # looks each sent name up here first, as most of what clients send is scalars.
+    settable_scalars: Dict[str, Tuple[str, str]] = field(default_factory=dict)
+    # Column -> positions in ``foreign_keys`` of the keys it is part of, so a write
+    # looks only at the foreign keys among the columns it wrote.
+    foreign_key_positions: Dict[str, Tuple[int, ...]] = field(default_factory=dict)
 
     def key_of(self, values: Dict[str, Any]) -> Tuple[Any, ...]:
-        return tuple(values.get(column) for column in self.key_columns)
+        return tuple(map(values.get, self.key_columns))
 
 
 class WritePlans:
@@ -134,6 +141,11 @@ class WritePlans:
                 dict.fromkeys(column for _parent, column, _map in entity_type.discriminators)
             ),
             required=required,
+            required_on_create=tuple(
+                (name, columns)
+                for name, columns in required
+                if not (storage.autoincrement and columns == key_columns)
+            ),
             immutable=frozenset(entity_type.schema.get("immutable", ())),
             ancestry=ancestry,
             legacy_name=legacy_name(entity_type),
@@ -146,6 +158,12 @@ class WritePlans:
                     for index, column in enumerate(key_columns)
                 )
             ),
+            settable_scalars={
+                name: (attribute.column, attribute.data_type)
+                for name, attribute in scalars.items()
+                if not attribute.computed
+            },
+            foreign_key_positions=_positions_by_column(tuple(foreign_keys.values())),
         )
 
     def _references(
@@ -201,6 +219,15 @@ class WritePlans:
             elif name in references:
                 required.setdefault(references[name].columns, name)
         return tuple((name, columns) for columns, name in required.items())
+
+
+def _positions_by_column(foreign_keys: Tuple[ForeignKeyPlan, ...]) -> Dict[str, Tuple[int, ...]]:
+    """Each column mapped to the positions of the foreign keys that include it."""
+    found: Dict[str, Tuple[int, ...]] = {}
+    for position, foreign_key in enumerate(foreign_keys):
+        for column in foreign_key.columns:
+            found[column] = (*found.get(column, ()), position)
+    return found
 
 
 def legacy_name(entity_type: EntityType) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -25,7 +25,7 @@ from ftrack_server.errors import DuplicateEntryError, NotFoundError, ValidationE
 from ftrack_server.model import Model
 from ftrack_server.model.types import Attribute, Inverse, Kind, Through
 from ftrack_server.storage import changes, closure
-from ftrack_server.storage.buffer import BufferedConnection
+from ftrack_server.storage.buffer import BufferedConnection, DuplicateHandler
 from ftrack_server.storage.cascade import Cascade
 from ftrack_server.storage.derived import Derivations, check_custom_value
 from ftrack_server.storage.values import to_storage
@@ -38,21 +38,25 @@ from ftrack_server.storage.write_plan import (
 )
 
 Key = Tuple[Any, ...]
+# Foreign keys to check, each with the type whose existence verify checks.
+_Checks = Tuple[Tuple[ForeignKeyPlan, str], ...]
 ENTITY_TYPE_KEY = "__entity_type__"
 CHUNK = closure.CHUNK
 
 
-@dataclass(frozen=True)
-class WriteResult:
+class WriteResult(NamedTuple):
     """What a write tells the response encoder.
 
     ``entity_type`` is the concrete type written, ``key`` the primary key values as
-    strings and ``attributes`` the attribute names the response should echo.
+    strings and ``attributes`` the attribute names the response should echo. A create
+    also gives the ``row`` it inserted (stored values by column), so the response can
+    be encoded without reading the row back (see :attr:`Writer.rows_as_written`).
     """
 
     entity_type: str
     key: Tuple[str, ...]
     attributes: Tuple[str, ...]
+    row: Optional[Dict[str, Any]] = None
 
 
 @dataclass
@@ -63,6 +67,7 @@ class _Data:
     collections: List[Tuple[Attribute, Any]]
     given: Tuple[str, ...]  # attribute names sent
     raw: Mapping[str, Any]
+    links: Tuple[str, ...] = ()  # names sent of references and collections
 
 
 class Writer:
@@ -83,7 +88,23 @@ class Writer:
         self._expected: Dict[str, Dict[Key, Tuple[str, str]]] = {}
         # change records of contexts whose ``parents`` are filled in by verify.
         self._pending_parents: List[Tuple[dict, str]] = []
+        self._duplicate_handlers: Dict[str, DuplicateHandler] = {}
+        # Whether an operation changed rows other than by inserting them.
+        self._rewrites = False
+        # (sent type, expected type) -> whether a reference may name one for the other.
+        self._fitting: Dict[Tuple[str, str], bool] = {}
+        self._foreign_keys_cache: Dict[Tuple[str, Tuple[str, ...]], _Checks] = {}
         self._typed_context_members = set(model.types["TypedContext"].members)
+
+    @property
+    def rows_as_written(self) -> bool:
+        """Whether every row this writer inserted still holds what it was inserted with.
+
+        True while the batch only created entities (without collections): nothing
+        else ran that could update or delete rows, so a created entity's response can
+        be encoded from its :attr:`WriteResult.row`.
+        """
+        return not self._rewrites
 
     # -- create ----------------------------------------------------------------------
 
@@ -95,11 +116,12 @@ class Writer:
         payload = self._payload(plan, entity_data)
         data = self._read(plan, payload)
         row = self._new_row(plan, data, entity_key)
-        concrete = self._concrete_type(plan, row)
-        if concrete != plan.name:
-            plan = self.plans.plan(concrete)
-            data = self._read(plan, payload)
-            row = self._new_row(plan, data, entity_key)
+        if plan.discriminator_columns:  # the values sent may name a more specific type
+            concrete = self._concrete_type(plan, row)
+            if concrete != plan.name:
+                plan = self.plans.plan(concrete)
+                data = self._read(plan, payload)
+                row = self._new_row(plan, data, entity_key)
         self.derived.apply(plan, row)
         if plan.discriminator_columns:  # derived values may name a more specific type
             plan = self.plans.plan(self._concrete_type(plan, row))
@@ -109,17 +131,22 @@ class Writer:
         self._check_unique(plan, row)
         key = self._insert(plan, row)
         if plan.is_context:
-            for closure_row in closure.new_node_rows(
-                self.connection, self.plans.closure, row["id"], row.get("parent_id"), self._chains
-            ):
-                self.connection.insert_later(self.plans.closure, closure_row)
+            self._add_to_tree(row)
         # Only what the client sent needs checking: values the server derived come
         # from rows it just read (and the database's own foreign keys back this up).
         self._expect_foreign_keys(plan, data.columns, row)
-        self._write_collections(plan, key, data.collections)
+        if data.collections:
+            self._write_collections(plan, key, data.collections)
         self._record_add(plan, key, row)
-        given_links = tuple(name for name in data.given if name not in plan.scalars)
-        return WriteResult(plan.name, _key_strings(key), plan.stored_names + given_links)
+        return WriteResult(plan.name, _key_strings(key), plan.stored_names + data.links, row)
+
+    def _add_to_tree(self, row: Dict[str, Any]) -> None:
+        """Queue the closure rows of a new context."""
+        closure_table = self.plans.closure
+        rows = closure.new_node_rows(
+            self.connection, closure_table, row["id"], row.get("parent_id"), self._chains
+        )
+        self.connection.insert_all_later(closure_table, rows)
 
     def _new_row(self, plan: TypePlan, data: _Data, entity_key: Any) -> Dict[str, Any]:
         row = dict(data.columns)
@@ -166,15 +193,14 @@ class Writer:
         return self.plans.plan(concrete)
 
     def _check_required(self, plan: TypePlan, row: Dict[str, Any]) -> None:
-        for name, columns in plan.required:
-            if plan.autoincrement and columns == plan.key_columns:
-                continue
-            if any(row.get(column) is None for column in columns):
-                raise ValidationError(f"Required attribute {name} missing for {plan.name}.")
+        for name, columns in plan.required_on_create:
+            for column in columns:
+                if row.get(column) is None:
+                    raise ValidationError(f"Required attribute {name} missing for {plan.name}.")
 
     def _check_unique(self, plan: TypePlan, row: Dict[str, Any]) -> None:
-        table = plan.table
         if plan.name == "Timer":
+            table = plan.table
             running = self.connection.execute(
                 sa.select(table.c.id).where(table.c.user_id == row.get("user_id")).limit(1)
             ).first()
@@ -192,15 +218,22 @@ class Writer:
         # Inserted with the batch's other rows of the table in one statement, just
         # before anything else runs; the primary key is the only unique constraint, so
         # a clash there means the entity exists.
-        self.connection.insert_later(
-            plan.table,
-            row,
-            on_duplicate=lambda clash, _error, plan=plan: DuplicateEntryError(
-                f"Duplicate entry: a {plan.name} with key "
-                f"{_key_text(plan.key_of(clash))} already exists."
-            ),
-        )
+        self.connection.insert_later(plan.table, row, on_duplicate=self._duplicate_handler(plan))
         return plan.key_of(row)
+
+    def _duplicate_handler(self, plan: TypePlan) -> DuplicateHandler:
+        """How a clash on ``plan``'s primary key is reported (one function per type)."""
+        handler = self._duplicate_handlers.get(plan.name)
+        if handler is None:
+
+            def handler(clash: Dict[str, Any], _error: Exception) -> Exception:
+                return DuplicateEntryError(
+                    f"Duplicate entry: a {plan.name} with key "
+                    f"{_key_text(plan.key_of(clash))} already exists."
+                )
+
+            self._duplicate_handlers[plan.name] = handler
+        return handler
 
     def _record_add(self, plan: TypePlan, key: Key, row: Dict[str, Any]) -> None:
         if not self.context.record_changes:
@@ -225,6 +258,7 @@ class Writer:
         self, entity_type: str, entity_key: Any, entity_data: Optional[Dict[str, Any]]
     ) -> WriteResult:
         """Change one entity; custom attribute values are inserted when missing."""
+        self._rewrites = True
         plan = self._plan(entity_type)
         payload = self._payload(plan, entity_data)
         key = self._required_key(plan, entity_key)
@@ -329,6 +363,7 @@ class Writer:
 
     def delete(self, entity_type: str, entity_key: Any) -> None:
         """Delete one entity and everything it owns (``overlay.CASCADES``)."""
+        self._rewrites = True
         plan = self._plan(entity_type)
         key = self._required_key(plan, entity_key)
         current = self._current(plan, key)
@@ -389,22 +424,42 @@ class Writer:
         return found
 
     def _expect(self, target: str, key: Key, source: str, attribute: str) -> None:
+        target = self._checked_type(target)
+        self._expected.setdefault(target, {}).setdefault(key, (source, attribute))
+
+    def _checked_type(self, target: str) -> str:
+        """The type whose existence verify checks for a reference to a ``target``."""
         if target in self._typed_context_members:
             # Schemas say ``Task`` where any TypedContext is meant (a version's task,
             # list items): existence as a TypedContext is what can be checked.
-            target = "TypedContext"
-        self._expected.setdefault(target, {}).setdefault(key, (source, attribute))
+            return "TypedContext"
+        return target
 
     def _expect_foreign_keys(
         self, plan: TypePlan, written: Mapping[str, Any], row: Mapping[str, Any]
     ) -> None:
         """Remember the foreign keys among ``written`` columns for verify."""
-        for foreign_key in plan.foreign_keys:
-            if not any(column in written for column in foreign_key.columns):
-                continue
-            values = tuple(row.get(column) for column in foreign_key.columns)
+        expected = self._expected
+        for foreign_key, target in self._foreign_keys_among(plan, tuple(written)):
+            values = tuple(map(row.get, foreign_key.columns))
             if None not in values:
-                self._expect(foreign_key.target, values, plan.name, foreign_key.attribute)
+                source = (plan.name, foreign_key.attribute)
+                expected.setdefault(target, {}).setdefault(values, source)
+
+    def _foreign_keys_among(self, plan: TypePlan, columns: Tuple[str, ...]) -> _Checks:
+        """The foreign keys of ``plan`` that use any of ``columns``, each with the type
+        verify checks, in declaration order (messages name the first broken one).
+        Cached: a batch's creates of one type mostly send the same columns."""
+        found = self._foreign_keys_cache.get((plan.name, columns))
+        if found is None:
+            positions = plan.foreign_key_positions
+            chosen = sorted(
+                {position for column in columns for position in positions.get(column, ())}
+            )
+            keys = [plan.foreign_keys[position] for position in chosen]
+            found = tuple((key, self._checked_type(key.target)) for key in keys)
+            self._foreign_keys_cache[(plan.name, columns)] = found
+        return found
 
     # -- reading payloads ------------------------------------------------------------
 
@@ -435,8 +490,19 @@ class Writer:
         collections: List[Tuple[Attribute, Any]] = []
         references: List[Tuple[str, ForeignKeyPlan, Any]] = []
         given = []
+        links = []
         attributes = plan.entity_type.attributes
+        settable = plan.settable_scalars
         for name, value in payload.items():
+            scalar = settable.get(name)
+            if scalar is not None:  # stored scalars: most of what clients send
+                given.append(name)
+                column, data_type = scalar
+                if type(value) is str and data_type == "string":
+                    columns[column] = value  # nothing to convert
+                else:
+                    columns[column] = self._convert(plan, name, value, data_type)
+                continue
             if name == ENTITY_TYPE_KEY:
                 continue
             attribute = attributes.get(name)
@@ -447,14 +513,13 @@ class Writer:
                     f"Attribute {name} of {plan.name} is computed and cannot be set."
                 )
             given.append(name)
-            if attribute.is_stored:
-                columns[attribute.column] = self._convert(plan, name, value, attribute.data_type)
-            elif attribute.kind is Kind.REFERENCE and name in plan.references:
+            if attribute.kind is Kind.REFERENCE and name in plan.references:
                 references.append((name, plan.references[name], value))
             elif attribute.is_collection:
                 collections.append((attribute, value))
             else:
                 raise ValidationError(f"Attribute {name} of {plan.name} cannot be set.")
+            links.append(name)
         # References win over scalar foreign keys sent alongside them.
         for name, foreign_key, value in references:
             values = self._reference_key(plan, name, foreign_key.target, value)
@@ -462,7 +527,7 @@ class Writer:
                 values = (None,) * len(foreign_key.columns)
             for column, stored in zip(foreign_key.columns, values):
                 columns[column] = stored
-        return _Data(columns, collections, tuple(given), payload)
+        return _Data(columns, collections, tuple(given), payload, tuple(links))
 
     def _convert(self, plan: TypePlan, name: str, value: Any, data_type: str) -> Any:
         try:
@@ -489,13 +554,12 @@ class Writer:
             )
         target_plan = self.plans.plan(target)
         key = []
-        for attribute in target_plan.key_attributes:
+        for attribute, data_type in zip(target_plan.key_attributes, target_plan.key_types):
             if attribute not in value:
                 raise ValidationError(
                     f"Invalid value for attribute {name} of {plan.name}: "
                     f"the reference lacks {attribute}."
                 )
-            data_type = target_plan.scalars[attribute].data_type
             key.append(self._convert(target_plan, attribute, value[attribute], data_type))
         return tuple(key)
 
@@ -505,6 +569,12 @@ class Writer:
         Subtypes and bases fit, and so does any type stored alongside the target:
         schemas name ``Task`` for items that may be any TypedContext (list items).
         """
+        fits = self._fitting.get((sent_type, target))
+        if fits is None:
+            fits = self._fitting[(sent_type, target)] = self._type_fits(sent_type, target)
+        return fits
+
+    def _type_fits(self, sent_type: str, target: str) -> bool:
         sent = self.model.types.get(sent_type)
         if sent is None:
             return False
@@ -569,6 +639,7 @@ class Writer:
         self, plan: TypePlan, key: Key, collections: List[Tuple[Attribute, Any]]
     ) -> None:
         for attribute, items in collections:
+            self._rewrites = True  # other rows (items, links) change
             if not isinstance(items, list):
                 raise ValidationError(
                     f"Invalid value for attribute {attribute.name} of {plan.name}: "
@@ -680,7 +751,7 @@ def _matches(columns: Sequence[Any], keys: Sequence[Key]) -> sa.ColumnElement:
 
 
 def _key_strings(key: Key) -> Tuple[str, ...]:
-    return tuple(str(value) for value in key)
+    return tuple(map(str, key))
 
 
 def _key_text(key: Key) -> str:

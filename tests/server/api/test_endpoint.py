@@ -183,3 +183,70 @@ def test_reset_remote_issues_a_new_key_and_revokes_the_old(ftrack_server_factory
         ]
     )
     assert refused["exception"] == "ValidationError"
+
+
+def _shot_under_new_project(api):
+    project = _project()
+    shot = create("Shot", name="sh010", parent=ref("Project", project["entity_key"][0]))
+    api.ok([project, shot])
+    return shot["entity_key"][0]
+
+
+def test_created_entities_echo_what_reading_them_gives(api):
+    shot_id = _shot_under_new_project(api)
+    tasks = [
+        create("Task", name=f"task{index}", parent=ref("Shot", shot_id)) for index in range(3)
+    ]
+    created = api.ok(tasks)
+    for task, result in zip(tasks, created):
+        data = result["data"]
+        names = ", ".join(name for name in data if name not in ("__entity_type__", "parent"))
+        (read,) = api.query(
+            f"select {names}, parent from Task where id is {task['entity_key'][0]}"
+        )
+        echoed = {
+            name: value
+            for name, value in read.items()
+            if value is not None or name in task["entity_data"]
+        }
+        assert data == echoed
+        assert data["parent"]["__entity_type__"] == "Shot"
+        assert data["created_at"]["__type__"] == "datetime"
+
+
+def test_a_created_entity_shows_what_later_operations_of_its_batch_changed(api):
+    shot_id = _shot_under_new_project(api)
+    task = create("Task", name="before", parent=ref("Shot", shot_id))
+    task_id = task["entity_key"][0]
+    update = {
+        "action": "update",
+        "entity_type": "Task",
+        "entity_key": [task_id],
+        "entity_data": {"name": "after"},
+    }
+    created, _updated = api.ok([task, update])
+    assert created["data"]["name"] == "after"
+
+
+def test_an_entity_created_and_deleted_in_one_batch_answers_null(api):
+    shot_id = _shot_under_new_project(api)
+    task = create("Task", name="gone", parent=ref("Shot", shot_id))
+    delete = {"action": "delete", "entity_type": "Task", "entity_key": task["entity_key"]}
+    created, deleted = api.ok([task, delete])
+    assert created == {"action": "create", "data": None}
+    assert deleted == {"action": "delete", "data": True}
+
+
+def test_a_created_entity_shows_a_collection_set_later_in_its_batch(api):
+    shot_id = _shot_under_new_project(api)
+    first = create("Asset", name="first", parent=ref("Shot", shot_id))
+    version = create("AssetVersion", asset=ref("Asset", first["entity_key"][0]))
+    version_id = version["entity_key"][0]
+    second = create(
+        "Asset",
+        name="second",
+        parent=ref("Shot", shot_id),
+        versions=[ref("AssetVersion", version_id)],
+    )
+    _first, created_version, _second = api.ok([first, version, second])
+    assert created_version["data"]["asset_id"] == second["entity_key"][0]
