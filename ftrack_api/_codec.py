@@ -24,8 +24,18 @@ STRATEGIES = ("all", "set_only", "modified_only", "persisted_only")
 _UTC = _dt.timezone.utc
 
 
+#: The last date-time parsed, as (text, Arrow): a batch's answer repeats one creation
+#: time for every entity it created. Arrows are never changed in place, so sharing
+#: one is safe; the pair is replaced whole, so threads never see a torn entry.
+_last_datetime: Any = (None, None)
+
+
 def parse_datetime(value: str) -> arrow.Arrow:
     """Parse a wire date-time (naive means UTC) into an Arrow, cheaply."""
+    global _last_datetime
+    last_text, last_parsed = _last_datetime
+    if value == last_text:
+        return last_parsed
     text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
     try:
         parsed = _dt.datetime.fromisoformat(text)
@@ -33,7 +43,9 @@ def parse_datetime(value: str) -> arrow.Arrow:
         return arrow.get(value)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=_UTC)
-    return arrow.Arrow.fromdatetime(parsed)
+    result = arrow.Arrow.fromdatetime(parsed)
+    _last_datetime = (value, result)
+    return result
 
 
 def parse_date(value: str) -> arrow.Arrow:

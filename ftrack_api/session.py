@@ -45,6 +45,7 @@ import ftrack_api.query
 import ftrack_api.symbol
 from ftrack_api._storage import IdentityMap, IdentityMapCache, RemoteValues
 from ftrack_api.logging import LazyLogMessage as L
+from ftrack_api.symbol import NOT_SET
 
 __all__ = [
     "AutoPopulatingContext",
@@ -522,18 +523,21 @@ class Session:
         else:
             values = entity._remote
             shape = values.shape
-            attributes = entity_class._attribute_index
-            repeated_names = entity_class._repeated_values
-            for name, value in data.items():
-                if name in repeated_names and value.__class__ is str:
-                    value = intern(value)
-                position = shape.get(name)
-                if position is not None:
-                    values[position] = value
-                elif name in attributes:
-                    shape = shape.extended(name)
-                    values.append(value)
-                    values.shape = shape
+            if len(data) > len(shape):
+                _merge_new_names(entity_class, values, data)
+            else:
+                # Usually names it holds already (the status in every row of a query).
+                attributes = entity_class._attribute_index
+                repeated = entity_class._repeated_values
+                for name, value in data.items():
+                    if name in repeated and value.__class__ is str:
+                        value = intern(value)
+                    position = shape.get(name)
+                    if position is not None:
+                        values[position] = value
+                    elif name in attributes:
+                        values.append(value)
+                        shape = values.shape = shape.extended(name)
         merged = self._merged_in_call
         if merged is not None:
             merged[entity_type, key] = entity
@@ -631,8 +635,15 @@ class Session:
     def entity_reference(self, entity: Any) -> Dict[str, Any]:
         """``{"__entity_type__": type, <primary key attributes>}`` of ``entity``."""
         reference = {codec.ENTITY_TYPE_KEY: entity.entity_type}
+        for name in entity.primary_key_attributes:
+            value = entity._quiet_value(name)
+            if value is NOT_SET:
+                break
+            reference[name] = str(value)
+        else:
+            return reference  # the usual case, without entering a context per reference
         with self.auto_populating(False):
-            reference.update(ftrack_api.inspection.primary_key(entity))
+            reference.update(ftrack_api.inspection.primary_key(entity))  # names what is missing
         return reference
 
     def decode(self, string: str) -> Any:
@@ -892,13 +903,17 @@ class Session:
                 identity: (dict(entity._local), entity._remote.as_dict())
                 for identity, entity in touched.items()
             }
-            for entity in touched.values():
-                entity._remote.update(entity._local)
-                entity.clear()
+            for identity, entity in touched.items():
+                local, remote = snapshots[identity]
+                if local:
+                    # What is sent becomes what the server holds (a new object: readers
+                    # in other threads see the old values or the new, never a mix).
+                    entity._remote = RemoteValues.from_mapping({**remote, **local})
+                    entity.clear()
             try:
                 if batch:
                     # The payloads are plain JSON already (values encoded while folding).
-                    self._send(json.dumps(batch, sort_keys=True))
+                    self._send(json.dumps(batch, separators=(",", ":")))
             except BaseException:
                 for identity, (local, remote) in snapshots.items():
                     entity = touched[identity]
@@ -927,10 +942,7 @@ class Session:
     def _entities_of(self, operations: Iterable[Any]) -> Dict[Tuple[str, Tuple[str, ...]], Any]:
         entities: Dict[Tuple[str, Tuple[str, ...]], Any] = {}
         for operation in operations:
-            identity = (
-                operation.entity_type,
-                tuple(str(part) for part in operation.entity_key.values()),
-            )
+            identity = (operation.entity_type, tuple(map(str, operation.entity_key.values())))
             entity = self._identity_map.get(identity)
             if entity is not None:
                 entities[identity] = entity
@@ -1134,6 +1146,29 @@ def _shared_classes(schema_hash: Optional[str]) -> Dict[str, type]:
         return {}
     with _SHARED_CLASSES_LOCK:
         return _SHARED_CLASSES.setdefault(schema_hash, {})
+
+
+def _merge_new_names(entity_class: Any, values: RemoteValues, data: Dict[str, Any]) -> None:
+    """Merge decoded ``data`` bringing new names into an entity's remote ``values``.
+
+    A commit's answer fills in what the server set: one plan per shape and names
+    rather than growing the shape name by name.
+    """
+    shape = values.shape
+    names = tuple(data)
+    plan = entity_class._merge_plans.get((shape, names))
+    if plan is None:
+        plan = entity_class._merge_plan(shape, names)
+    merged_shape, positions, repeated = plan
+    values.extend([NOT_SET] * (len(merged_shape) - len(values)))
+    for position, value in zip(positions, data.values()):
+        if position is not None:
+            values[position] = value
+    for position in repeated:
+        value = values[position]
+        if value.__class__ is str:
+            values[position] = sys.intern(value)
+    values.shape = merged_shape  # last: readers only see filled positions
 
 
 #: Makes an empty RemoteValues without running its __init__ (decoding's hot path).

@@ -19,7 +19,7 @@ import ftrack_api.exception
 import ftrack_api.inspection
 import ftrack_api.operation
 import ftrack_api.symbol
-from ftrack_api._storage import RemoteValues, Shape, shape_of
+from ftrack_api._storage import EMPTY_SHAPE, RemoteValues, Shape
 from ftrack_api.logging import LazyLogMessage as L
 from ftrack_api.symbol import NOT_SET
 
@@ -33,6 +33,8 @@ class DynamicEntityTypeMetaclass(abc.ABCMeta):
         super().__init__(name, bases, namespace)
         #: Per class: names of decoded data -> how to store them (see _shape_plan).
         cls._shape_plans: Dict[Tuple[str, ...], Tuple[Shape, Any, Tuple[int, ...]]] = {}
+        #: Per class: (shape, names of decoded data) -> how to merge them (see _merge_plan).
+        cls._merge_plans: Dict[Tuple[Shape, Tuple[str, ...]], Tuple[Shape, Any, Any]] = {}
 
     def __repr__(cls) -> str:
         return f"<dynamic ftrack class '{cls.__name__}'>"
@@ -159,18 +161,39 @@ class Entity(_EntityBase, collections.abc.MutableMapping, metaclass=DynamicEntit
         in ``names`` (None when all are known) and the positions of repeated texts
         (foreign keys, kinds), interned so that 10k entities share one copy of each.
         """
-        known = [position for position, name in enumerate(names) if name in cls._attribute_index]
-        kept_names = tuple(names[position] for position in known)
-        plan = (
-            shape_of(kept_names),
-            None if len(known) == len(names) else tuple(known),
-            tuple(
-                position
-                for position, name in enumerate(kept_names)
-                if name in cls._repeated_values
-            ),
-        )
+        shape, positions, repeated = cls._merge_plan(EMPTY_SHAPE, names)
+        known = tuple(index for index, position in enumerate(positions) if position is not None)
+        plan = (shape, None if len(known) == len(names) else known, repeated)
         cls._shape_plans[names] = plan
+        return plan
+
+    @classmethod
+    def _merge_plan(
+        cls, shape: Shape, names: Tuple[str, ...]
+    ) -> Tuple[Shape, Tuple[Optional[int], ...], Tuple[int, ...]]:
+        """How to merge decoded data with ``names`` into remote values of ``shape``.
+
+        Returns the shape after the merge, each name's position (None for names this
+        type doesn't know) and the positions of repeated texts to intern.
+        """
+        merged = shape
+        positions: List[Optional[int]] = []
+        for name in names:
+            if name not in cls._attribute_index:
+                positions.append(None)
+                continue
+            position = merged.get(name)
+            if position is None:
+                merged = merged.extended(name)
+                position = merged[name]
+            positions.append(position)
+        repeated = tuple(
+            position
+            for position, name in zip(positions, names)
+            if position is not None and name in cls._repeated_values
+        )
+        plan = (merged, tuple(positions), repeated)
+        cls._merge_plans[shape, names] = plan
         return plan
 
     # -- mapping interface ---------------------------------------------------------------

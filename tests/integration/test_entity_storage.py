@@ -9,7 +9,10 @@ import weakref
 import pytest
 
 import ftrack_api.exception
+import ftrack_api.inspection
+import ftrack_api.symbol
 
+from .conftest import RequestCounter
 from .test_entities import _sequence_with_shots
 
 
@@ -100,3 +103,37 @@ def test_a_response_that_is_not_json_is_reported_with_its_text(session, not_json
     session._request_url = not_json_server + "/api"
     with pytest.raises(ftrack_api.exception.ServerError, match="proxy says no"):
         session.call([{"action": "query_server_information"}])
+
+
+def test_a_commits_answer_fills_in_what_the_server_set(session, new_project):
+    project = new_project()
+    sequence = session.create("Sequence", {"name": "sq", "parent": project})
+    shots = [
+        session.create("Shot", {"name": f"sh{index}", "parent": sequence}) for index in range(3)
+    ]
+    session.commit()
+    counter = RequestCounter(session)
+    with session.auto_populating(False):
+        for shot in shots:
+            assert shot["name"].startswith("sh")
+            assert shot["project_id"] == project["id"]
+            assert shot["status_id"] is not ftrack_api.symbol.NOT_SET
+            assert shot["created_at"].year >= 2024
+    assert counter.actions == []
+    assert len({id(shot._remote.shape) for shot in shots}) == 1
+
+
+def test_a_failed_commit_restores_the_remote_values(session, new_project):
+    project = new_project()
+    shot = session.create("Shot", {"name": "kept", "parent": project})
+    session.commit()
+    shot["name"] = "renamed"
+    session.create("Shot", {"name": "broken", "parent": shot, "status_id": "not-a-status"})
+    with pytest.raises(ftrack_api.exception.ServerError):
+        session.commit()
+    with session.auto_populating(False):
+        assert shot["name"] == "renamed"
+        assert ftrack_api.inspection.state(shot) is ftrack_api.symbol.MODIFIED
+    assert shot._remote.get("name") == "kept"
+    session.rollback()
+    assert shot["name"] == "kept"
