@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import threading
+import time
 import weakref
 
 import pytest
@@ -137,3 +138,45 @@ def test_a_failed_commit_restores_the_remote_values(session, new_project):
     assert shot._remote.get("name") == "kept"
     session.rollback()
     assert shot["name"] == "kept"
+
+
+def test_reading_entities_while_another_thread_merges_into_them(
+    session, session_factory, new_project
+):
+    project = new_project()
+    _sequence_with_shots(session, project, count=5)
+    session = session_factory()  # its entities start with just the names queried
+    shots = session.query(f'select name from Shot where project_id is "{project["id"]}"').all()
+    errors = []
+    done = threading.Event()
+
+    def read():
+        try:
+            with session.auto_populating(False):
+                while not done.is_set():
+                    for shot in shots:
+                        assert shot["name"].startswith("sh")
+                        shot["description"]  # set or not yet, never a crash
+                        shot["bid"]
+                    time.sleep(0)  # let the merging thread run
+        except Exception as error:  # reported below
+            errors.append(error)
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for reader in readers:
+        reader.start()
+    try:
+        # Each query brings several new names at once, then the same names again.
+        projections = ["description", "status_id", "priority_id", "sort", "bid", "type_id"]
+        for count in (2, 2, 4, 4, 6, 6):
+            session.query(
+                f"select {', '.join(projections[:count])} from Shot "
+                f'where project_id is "{project["id"]}"'
+            ).all()
+    finally:
+        done.set()
+        for reader in readers:
+            reader.join()
+    assert errors == []
+    with session.auto_populating(False):
+        assert all(shot["bid"] is not ftrack_api.symbol.NOT_SET for shot in shots)
