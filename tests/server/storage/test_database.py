@@ -1,5 +1,6 @@
 """A batch is one transaction: committed whole or not at all."""
 
+import sqlite3
 import threading
 import time
 
@@ -8,6 +9,7 @@ import sqlalchemy as sa
 
 from ftrack_server.storage.database import (
     FALLBACK_CHECKPOINT_PAGES,
+    PAGE_SIZE,
     Database,
     WalCheckpointer,
     database_url,
@@ -157,3 +159,23 @@ def test_the_checkpointer_thread_ends_when_idle_and_returns_on_the_next_write(tm
 
 def test_memory_databases_have_no_checkpointer():
     assert Database().checkpointer is None
+
+
+def test_a_new_file_gets_large_pages_and_an_existing_one_keeps_its_own(tmp_path):
+    database = _file_database(tmp_path)
+    try:
+        with database.transaction(write=False) as connection:
+            assert connection.exec_driver_sql("PRAGMA page_size").scalar() == PAGE_SIZE
+    finally:
+        database.dispose()
+    older = tmp_path / "older.sqlite"
+    with sqlite3.connect(older) as raw:
+        raw.execute("PRAGMA page_size=4096")
+        raw.execute("CREATE TABLE kept (id INTEGER PRIMARY KEY)")
+    database = Database(database_url(str(older)))
+    try:
+        with database.transaction(write=False) as connection:
+            assert connection.exec_driver_sql("PRAGMA page_size").scalar() == 4096
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        database.dispose()
