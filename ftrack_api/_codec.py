@@ -19,7 +19,7 @@ import ftrack_api.collection
 from ftrack_api.symbol import NOT_SET
 
 ENTITY_TYPE_KEY = "__entity_type__"
-_PLAIN = frozenset((str, int, float, bool, type(None)))
+PLAIN_TYPES = frozenset((str, int, float, bool, type(None)))
 STRATEGIES = ("all", "set_only", "modified_only", "persisted_only")
 _UTC = _dt.timezone.utc
 
@@ -105,7 +105,7 @@ class Encoder:
 
     def to_json(self, value: Any, strategy: str, top_level: bool = False) -> Any:
         """Convert ``value`` into plain JSON-able data."""
-        if value.__class__ in _PLAIN:
+        if value.__class__ in PLAIN_TYPES:
             return value
         if getattr(value, "_ftrack_entity", False):
             if top_level:

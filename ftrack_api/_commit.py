@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, Iterable, List, Tuple
 
 import ftrack_api.operation
+from ftrack_api._codec import PLAIN_TYPES
 from ftrack_api.symbol import NOT_SET
 
 Identity = Tuple[str, Tuple[Any, ...]]
@@ -37,9 +38,12 @@ def build_batch(
                 "entity_key": list(operation.entity_key.values()),
                 "entity_data": {"__entity_type__": operation.entity_type},
             }
+            entity_data = payload["entity_data"]
             for name, value in operation.entity_data.items():
-                if value is not NOT_SET:
-                    payload["entity_data"][name] = encode_value(value)
+                if value.__class__ in PLAIN_TYPES:  # most values: no encoding to do
+                    entity_data[name] = value
+                elif value is not NOT_SET:
+                    entity_data[name] = encode_value(value)
             batch.append(payload)
             created[identity] = payload
             last_payload[identity] = payload
