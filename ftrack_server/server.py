@@ -18,6 +18,7 @@ from ftrack_server.files import FileStore
 from ftrack_server.files import urls as file_urls
 from ftrack_server.model import Model, load_model
 from ftrack_server.query.pages import PageKeyCache
+from ftrack_server.storage import closure
 from ftrack_server.storage.credentials import store_api_key, user_for_api_key
 from ftrack_server.storage.database import Database, database_url
 from ftrack_server.storage.seed import is_seeded, seed
@@ -57,6 +58,8 @@ class LocalServer:
                 self.admin_username, self.admin_api_key = seed(
                     connection, admin_username=admin_username
                 )
+            # Sites made before the tree kept no rows for a context itself.
+            closure.drop_self_rows(connection, self.database.table("context_closure"))
 
     # -- credentials -------------------------------------------------------------------
 

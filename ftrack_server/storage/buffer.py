@@ -49,7 +49,8 @@ class BufferedConnection:
 
     def insert_all_later(self, table: sa.Table, rows: List[Dict[str, Any]]) -> None:
         """Queue several ``rows`` for ``table`` (a clash there is reported as is)."""
-        self._pending.setdefault(table, []).extend(rows)
+        if rows:
+            self._pending.setdefault(table, []).extend(rows)
 
     def flush(self) -> None:
         """Write every queued row."""

@@ -4,19 +4,18 @@ Convention (shared with the query side, which reads ``ancestors``/``descendants`
 
 * ``context_closure(ancestor_id, descendant_id, depth)`` holds one row for every
   pair of contexts where ``ancestor_id`` is on the path from ``descendant_id`` up to
-  its root (its Project), ``depth`` being the number of parent steps between them.
-* Every context, Projects included, has its own **self row at depth 0**.
-* ``ancestors`` of X = rows with ``descendant_id = X and depth >= 1``, ordered by
-  ``depth`` descending (root first); ``descendants`` of X = rows with
-  ``ancestor_id = X and depth >= 1``; the parent is the row at depth 1.
-
-Self rows make moves and subtree selections single statements: the subtree of X is
-``ancestor_id = X`` including X itself.
+  its root (its Project), ``depth`` (>= 1) being the number of parent steps between
+  them. A context has **no row for itself**: a new Task under a Shot adds three rows
+  rather than four, and the self rows' random ids would otherwise spread every batch
+  of creates over the whole ancestor index.
+* ``ancestors`` of X = rows with ``descendant_id = X``, ordered by ``depth``
+  descending (root first); ``descendants`` of X = rows with ``ancestor_id = X``; the
+  parent is the row at depth 1. Where a statement needs X itself too (a subtree, a
+  move), X is added to the select.
 """
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import sqlalchemy as sa
@@ -37,10 +36,10 @@ def new_node_rows(
 ) -> List[Dict[str, Any]]:
     """The closure rows of a new context, worked out without a statement when possible.
 
-    ``known`` maps contexts to their ``(ancestor, depth)`` chains (self included) for
-    the current batch; a parent not in it is read once. The new node's chain is added.
+    ``known`` maps contexts to their ``(ancestor, depth)`` chains for the current
+    batch; a parent not in it is read once. The new node's chain is added.
     """
-    chain = [(node_id, 0)]
+    chain: List[Tuple[str, int]] = []
     if parent_id is not None:
         parent_chain = known.get(parent_id)
         if parent_chain is None:
@@ -55,6 +54,7 @@ def new_node_rows(
                 )
             ]
             known[parent_id] = parent_chain
+        chain.append((parent_id, 1))
         chain += [(ancestor, depth + 1) for ancestor, depth in parent_chain]
     known[node_id] = chain
     return [
@@ -63,36 +63,37 @@ def new_node_rows(
     ]
 
 
-def add_node(
-    connection: Connection, closure: sa.Table, node_id: str, parent_id: Optional[str]
-) -> None:
-    """Record a new context: its self row plus one row per ancestor of its parent."""
-    connection.execute(_add_statement(closure), {"node": node_id, "parent": parent_id})
-
-
-@functools.cache
-def _add_statement(closure: sa.Table) -> sa.Insert:
-    """Built once: creates run it once per context."""
-    node = sa.bindparam("node", type_=sa.Text)
-    own = sa.select(node, node, sa.literal(0, sa.Integer))
-    inherited = sa.select(closure.c.ancestor_id, node, closure.c.depth + 1).where(
-        closure.c.descendant_id == sa.bindparam("parent", type_=sa.Text)
-    )
-    return closure.insert().from_select(list(COLUMNS), sa.union_all(inherited, own))
-
-
-def subtree(closure: sa.Table, node_id: str) -> sa.Select:
+def subtree(closure: sa.Table, node_id: str) -> sa.CompoundSelect:
     """A select of the ids of ``node_id`` and all its descendants.
 
     It reads an alias of the table, so it can sit inside statements on the table
     itself without being correlated to them.
     """
     member = closure.alias("member")
-    return sa.select(member.c.descendant_id).where(member.c.ancestor_id == node_id)
+    return sa.union_all(
+        sa.select(sa.literal(node_id, sa.Text)),
+        sa.select(member.c.descendant_id).where(member.c.ancestor_id == node_id),
+    )
+
+
+def _with_depth(closure: sa.Table, node_id: str, near: str, far: str) -> sa.Subquery:
+    """(id, depth) of ``node_id`` itself (depth 0) and of the rows whose ``near``
+    column is ``node_id`` (their ``far`` column)."""
+    alias = closure.alias()
+    return sa.union_all(
+        sa.select(
+            sa.literal(node_id, sa.Text).label("id"), sa.literal(0, sa.Integer).label("depth")
+        ),
+        sa.select(alias.c[far].label("id"), alias.c.depth.label("depth")).where(
+            alias.c[near] == node_id
+        ),
+    ).subquery()
 
 
 def is_in_subtree(connection: Connection, closure: sa.Table, node_id: str, other_id: str) -> bool:
     """Whether ``other_id`` is ``node_id`` or one of its descendants."""
+    if node_id == other_id:
+        return True
     query = sa.select(closure.c.depth).where(
         closure.c.ancestor_id == node_id, closure.c.descendant_id == other_id
     )
@@ -127,13 +128,11 @@ def move_subtree(
     )
     if new_parent_id is None:
         return
-    # ... and join every new ancestor to every member of the subtree.
-    above = closure.alias("above")
-    below = closure.alias("below")
-    paths = (
-        sa.select(above.c.ancestor_id, below.c.descendant_id, above.c.depth + below.c.depth + 1)
-        .select_from(above.join(below, sa.true()))  # every pair: a deliberate cross join
-        .where(above.c.descendant_id == new_parent_id, below.c.ancestor_id == node_id)
+    # ... and join the new parent and its ancestors to every member of the subtree.
+    above = _with_depth(closure, new_parent_id, "descendant_id", "ancestor_id")
+    below = _with_depth(closure, node_id, "ancestor_id", "descendant_id")
+    paths = sa.select(above.c.id, below.c.id, above.c.depth + below.c.depth + 1).select_from(
+        above.join(below, sa.true())  # every pair: a deliberate cross join
     )
     connection.execute(closure.insert().from_select(list(COLUMNS), paths))
 
@@ -154,23 +153,32 @@ def ancestor_rows(
     connection: Connection, closure: sa.Table, contexts: sa.Table, node_ids: Iterable[str]
 ) -> List[sa.Row]:
     """Rows (descendant_id, depth, id, parent_id, context_type, object_type_id) of the
-    given contexts and all their ancestors, nearest first."""
+    given contexts (depth 0) and all their ancestors, nearest first."""
     ids = list(dict.fromkeys(node_ids))
+    described = (contexts.c.id, contexts.c.parent_id, contexts.c.context_type)
     rows: List[sa.Row] = []
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        query = (
+        own = sa.select(
+            contexts.c.id.label("descendant_id"),
+            sa.literal(0, sa.Integer).label("depth"),
+            *described,
+            contexts.c.object_type_id,
+        ).where(contexts.c.id.in_(chunk))
+        above = (
             sa.select(
-                closure.c.descendant_id,
-                closure.c.depth,
-                contexts.c.id,
-                contexts.c.parent_id,
-                contexts.c.context_type,
-                contexts.c.object_type_id,
+                closure.c.descendant_id, closure.c.depth, *described, contexts.c.object_type_id
             )
             .select_from(closure.join(contexts, contexts.c.id == closure.c.ancestor_id))
             .where(closure.c.descendant_id.in_(chunk))
-            .order_by(closure.c.descendant_id, closure.c.depth)
+        )
+        query = sa.union_all(own, above).order_by(
+            sa.literal_column("descendant_id"), sa.literal_column("depth")
         )
         rows.extend(connection.execute(query))
     return rows
+
+
+def drop_self_rows(connection: Connection, closure: sa.Table) -> int:
+    """Delete the depth-0 rows databases made by earlier versions kept; return how many."""
+    return connection.execute(closure.delete().where(closure.c.depth == 0)).rowcount

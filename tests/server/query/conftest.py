@@ -97,7 +97,6 @@ class SiteBuilder:
 
     def _add_to_tree(self, context_id: str, parent: Optional[str]) -> None:
         self._parents[context_id] = parent
-        self.insert("context_closure", ancestor_id=context_id, descendant_id=context_id, depth=0)
         depth, ancestor = 1, parent
         while ancestor is not None:
             self.insert(

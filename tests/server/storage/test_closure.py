@@ -21,19 +21,16 @@ def paths(rows):
 
 
 def ancestors(rows, node_id):
-    """Ancestors as the query side reads them: depth >= 1, root first."""
-    found = [row for row in rows("context_closure", descendant_id=node_id) if row["depth"] >= 1]
+    """Ancestors as the query side reads them: root first."""
+    found = rows("context_closure", descendant_id=node_id)
     return [row["ancestor_id"] for row in sorted(found, key=lambda row: -row["depth"])]
 
 
-def test_creates_add_self_rows_and_one_row_per_ancestor(paths, project):
+def test_creates_add_one_row_per_ancestor_and_none_for_the_context_itself(paths, project):
     assert paths() == [
-        ("p-1", "p-1", 0),
         ("p-1", "sh-1", 2),
         ("p-1", "sq-1", 1),
-        ("sh-1", "sh-1", 0),
         ("sq-1", "sh-1", 1),
-        ("sq-1", "sq-1", 0),
     ]
 
 
@@ -114,4 +111,43 @@ def test_move_is_reported_as_a_move(batch, context, project):
 
 def test_deleting_a_context_removes_its_rows(batch, paths, project):
     batch(lambda w: w.delete("Sequence", ["sq-1"]))
-    assert paths() == [("p-1", "p-1", 0)]
+    assert paths() == []
+
+
+def test_a_site_made_with_self_rows_drops_them_on_start(tmp_path):
+    import sqlalchemy as sa
+
+    from ftrack_server.server import LocalServer
+
+    path = str(tmp_path / "older.sqlite")
+    server = LocalServer(path)
+    closure_table = server.database.table("context_closure")
+    contexts = server.database.table("context")
+    with server.database.transaction() as connection:
+        schema = connection.execute(
+            sa.select(server.database.table("project_schema").c.id)
+        ).scalar()
+        connection.execute(
+            contexts.insert(),
+            {
+                "id": "p-1",
+                "name": "p",
+                "full_name": "p",
+                "context_type": "show",
+                "project_schema_id": schema,
+            },
+        )
+        # What earlier versions stored for every context.
+        connection.execute(
+            closure_table.insert(), {"ancestor_id": "p-1", "descendant_id": "p-1", "depth": 0}
+        )
+    server.database.dispose()
+    reopened = LocalServer(path)
+    try:
+        with reopened.database.transaction(write=False) as connection:
+            assert (
+                connection.execute(sa.select(sa.func.count()).select_from(closure_table)).scalar()
+                == 0
+            )
+    finally:
+        reopened.database.dispose()
