@@ -398,13 +398,17 @@ class Session:
         shared = _shared_classes(self._server_information.get("schema_hash"))
         factory = ftrack_api.entity.factory.StandardFactory()
         types: Dict[str, type] = {}
+        # With no subscriber at all (no plugins), there is nobody to ask.
+        ask_plugins = bool(self.event_hub._subscribers)
         for schema in schemas:
-            event = ftrack_api.event.base.Event(
-                topic="ftrack.api.session.construct-entity-type",
-                data={"schema": schema, "schemas": schemas},
-            )
-            results = self.event_hub.publish(event, synchronous=True)
-            entity_class = next((result for result in results or () if result), None)
+            entity_class = None
+            if ask_plugins:
+                event = ftrack_api.event.base.Event(
+                    topic="ftrack.api.session.construct-entity-type",
+                    data={"schema": schema, "schemas": schemas},
+                )
+                results = self.event_hub.publish(event, synchronous=True)
+                entity_class = next((result for result in results or () if result), None)
             if entity_class is None:
                 entity_class = shared.get(schema["id"])
                 if entity_class is None:
