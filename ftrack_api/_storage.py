@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import collections.abc
 import threading
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Tuple
 
 from ftrack_api.cache import MemoryCache
 from ftrack_api.symbol import NOT_SET
@@ -115,11 +115,6 @@ class RemoteValues(list):
     def discard(self, name: str) -> None:
         """Remove the value of ``name`` if it has one."""
         self.set(name, NOT_SET)
-
-    def update(self, mapping: Mapping[str, Any]) -> None:
-        """Set every name of ``mapping`` to its value."""
-        for name, value in mapping.items():
-            self.set(name, value)
 
     def items(self) -> List[Tuple[str, Any]]:
         """(name, value) for every name with a value, in the order they were added."""
@@ -227,6 +222,6 @@ class IdentityMap(collections.abc.MutableMapping):
 class IdentityMapCache(MemoryCache):
     """The session's memory cache layer: its identity map, keyed by identity."""
 
-    def __init__(self, identity_map: Optional[IdentityMap] = None) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self._cache = identity_map if identity_map is not None else IdentityMap()
+        self._cache = IdentityMap()

@@ -63,17 +63,13 @@ def new_node_rows(
     ]
 
 
-def subtree(closure: sa.Table, node_id: str) -> sa.CompoundSelect:
+def subtree(closure: sa.Table, node_id: str) -> sa.Select:
     """A select of the ids of ``node_id`` and all its descendants.
 
     It reads an alias of the table, so it can sit inside statements on the table
     itself without being correlated to them.
     """
-    member = closure.alias("member")
-    return sa.union_all(
-        sa.select(sa.literal(node_id, sa.Text)),
-        sa.select(member.c.descendant_id).where(member.c.ancestor_id == node_id),
-    )
+    return sa.select(_with_depth(closure, node_id, "ancestor_id", "descendant_id").c.id)
 
 
 def _with_depth(closure: sa.Table, node_id: str, near: str, far: str) -> sa.Subquery:

@@ -56,10 +56,11 @@ def test_setting_not_set_on_an_unknown_name_adds_nothing():
     assert values.shape is shape_of(("id",))
 
 
-def test_update_clear_and_copy():
+def test_clear_and_copy():
     values = RemoteValues.from_mapping({"id": "1", "name": "shot"})
     copy = values.copy()
-    values.update({"name": "n", "status": "y"})
+    values.set("name", "n")
+    values.set("status", "y")
     assert values.as_dict() == {"id": "1", "name": "n", "status": "y"}
     assert copy.as_dict() == {"id": "1", "name": "shot"}
     values.clear()
