@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import threading
 from typing import Any as _AnyType
 from typing import Callable, Iterable, List, Optional
 
@@ -199,8 +200,29 @@ class Parser:
     def __init__(self) -> None:
         super().__init__()
         self._operators = dict(_OPERATOR_FUNCTIONS)
-        self._parser = self._construct_parser()
+        self._grammar: Optional[pyparsing.ParserElement] = None
+        self._grammar_lock = threading.Lock()
         self._parse_cached = functools.lru_cache(maxsize=PARSE_CACHE_SIZE)(self._parse_uncached)
+
+    @property
+    def _parser(self) -> pyparsing.ParserElement:
+        """The grammar, built on first use.
+
+        Every session's event hub has a parser of its own, used only for events
+        addressed to particular subscribers; building its grammar up front would
+        add a tenth to a warm session start.
+        """
+        grammar = self._grammar
+        if grammar is None:
+            with self._grammar_lock:
+                grammar = self._grammar
+                if grammar is None:
+                    grammar = self._grammar = self._construct_parser()
+        return grammar
+
+    @_parser.setter
+    def _parser(self, grammar: pyparsing.ParserElement) -> None:
+        self._grammar = grammar
 
     def _construct_parser(self) -> pyparsing.ParserElement:
         """Return the grammar, with parse actions building expressions.
@@ -245,8 +267,8 @@ class Parser:
 
         # Keep tabs inside quoted values as written.
         expression.parse_with_tabs()
-        # Finish the grammar's lazy preparation now rather than on a first
-        # parse that several threads might run at once.
+        # Finish pyparsing's own lazy preparation here, under the lock, rather
+        # than on a first parse that several threads might run at once.
         expression.streamline()
         return expression
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import ftrack_api.event.hub
 import ftrack_api.exception
 from ftrack_api.event.base import Event
 from ftrack_api.event.expression import (
@@ -685,3 +686,43 @@ def test_parsed_expressions_agree_with_direct_evaluation(tree, upper, topic, a, 
     }
     text = _render(tree, str.upper if upper else str.lower)
     assert Parser().parse(text).match(candidate) is _evaluate(tree, candidate)
+
+
+# --- Lazy grammar --------------------------------------------------------------------
+
+
+def test_grammar_is_built_once_by_concurrent_first_parses():
+    parser = Parser()
+    barrier = threading.Barrier(8)
+
+    def work(index):
+        barrier.wait()
+        parser.parse(f"topic=concurrent.{index}")
+        return parser._parser
+
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        grammars = list(executor.map(work, range(8)))
+
+    assert all(grammar is grammars[0] for grammar in grammars)
+
+
+def test_assigned_grammar_is_used():
+    custom = Parser()
+    custom._parser = Parser()._parser.copy().add_condition(lambda tokens: False)
+    with pytest.raises(ftrack_api.exception.ParseError):
+        custom.parse("topic=ftrack.update")
+
+
+def test_a_parser_builds_its_grammar_on_first_parse(monkeypatch):
+    # Each session's hub has a parser that most sessions never use.
+    built = []
+    construct = Parser._construct_parser
+    monkeypatch.setattr(
+        Parser, "_construct_parser", lambda self: built.append(self) or construct(self)
+    )
+    hub = ftrack_api.event.hub.EventHub("http://localhost", "user", "key")
+    assert built == []
+    parser = hub._expression_parser
+    parser.parse("topic=a.b")
+    parser.parse("topic=c.d")
+    assert built == [parser]
