@@ -21,7 +21,7 @@ import os
 import sys
 import threading
 import uuid
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 import requests
 import requests.auth
@@ -899,32 +899,26 @@ class Session:
                     operations, lambda value: encoder.to_json(value, "set_only")
                 )
             touched = self._entities_of(operations)
-            sent = {_payload_identity(payload) for payload in batch}
-            deleted = {
-                _payload_identity(payload) for payload in batch if payload["action"] == "delete"
-            }
-            snapshots = {
-                identity: (dict(entity._local), entity._remote.as_dict())
-                for identity, entity in touched.items()
-            }
-            for identity, entity in touched.items():
-                local, remote = snapshots[identity]
-                if local:
-                    # What is sent becomes what the server holds (a new object: readers
-                    # in other threads see the old values or the new, never a mix).
-                    entity._remote = RemoteValues.from_mapping({**remote, **local})
-                    entity.clear()
+            sent, deleted = _sent_identities(batch)
+            # The snapshot is the entities' own objects: local values are detached
+            # rather than emptied, and remote values replaced by a new object (readers
+            # in other threads see the old values or the new, never a mix).
+            snapshots = []
+            for entity in touched.values():
+                local = entity._local
+                remote = entity._remote
+                if local.__class__ is dict and local:
+                    snapshots.append((entity, local, remote))
+                    entity._remote = _committed_values(remote, local)
+                    del entity._local
             try:
                 if batch:
                     # The payloads are plain JSON already (values encoded while folding).
                     self._send(json.dumps(batch, separators=(",", ":")))
             except BaseException:
-                for identity, (local, remote) in snapshots.items():
-                    entity = touched[identity]
-                    entity.clear()
-                    if local:
-                        entity._writable_local().update(local)
-                    entity._remote = RemoteValues.from_mapping(remote)
+                for entity, local, remote in snapshots:
+                    entity._local = local
+                    entity._remote = remote
                 raise
             self._discard_operations(operations)
             for identity, entity in touched.items():
@@ -945,11 +939,19 @@ class Session:
 
     def _entities_of(self, operations: Iterable[Any]) -> Dict[Tuple[str, Tuple[str, ...]], Any]:
         entities: Dict[Tuple[str, Tuple[str, ...]], Any] = {}
+        tables = self._identity_map.tables
+        previous = None
         for operation in operations:
             identity = (operation.entity_type, tuple(map(str, operation.entity_key.values())))
-            entity = self._identity_map.get(identity)
-            if entity is not None:
-                entities[identity] = entity
+            if identity == previous:  # a create and the updates recorded right after it
+                continue
+            previous = identity
+            table = tables.get(identity[0])
+            if table is not None:
+                key = identity[1]
+                entity = table.get(key[0] if len(key) == 1 else key)
+                if entity is not None:
+                    entities[identity] = entity
         return entities
 
     def rollback(self) -> None:
@@ -1193,8 +1195,25 @@ def _response_text(response: requests.Response) -> str:
     return body.decode("utf-8")
 
 
-def _payload_identity(payload: Dict[str, Any]) -> Tuple[str, Tuple[str, ...]]:
-    return (payload["entity_type"], tuple(str(part) for part in payload["entity_key"]))
+def _sent_identities(
+    batch: List[Dict[str, Any]],
+) -> Tuple[Set[Tuple[str, Tuple[str, ...]]], Set[Tuple[str, Tuple[str, ...]]]]:
+    """Identities of the entities ``batch`` concerns, and of those it deletes."""
+    sent = set()
+    deleted = set()
+    for payload in batch:
+        identity = (payload["entity_type"], tuple(map(str, payload["entity_key"])))
+        sent.add(identity)
+        if payload["action"] == "delete":
+            deleted.add(identity)
+    return sent, deleted
+
+
+def _committed_values(remote: RemoteValues, local: Dict[str, Any]) -> RemoteValues:
+    """New remote values: ``remote`` with the ``local`` values sent over it."""
+    if not remote:  # a new entity: nothing from the server yet
+        return RemoteValues.from_mapping(local)
+    return RemoteValues.from_mapping({**remote.as_dict(), **local})
 
 
 def _ensure_literal(value: Any) -> str:
