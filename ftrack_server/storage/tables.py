@@ -38,21 +38,22 @@ def build_metadata(model: Model) -> sa.MetaData:
     foreign_keys, indexed = _relations(model)
     for table in model.tables.values():
         columns = []
+        indexes = []
         for name, data_type in table.columns.items():
             is_key = name in table.primary_key
             column_type = COLUMN_TYPES[data_type]()
             if is_key and table.autoincrement:
                 column_type = sa.Integer()
-            columns.append(
-                sa.Column(
-                    name,
-                    column_type,
-                    primary_key=is_key,
-                    autoincrement=bool(is_key and table.autoincrement),
-                    nullable=not is_key,
-                    index=name in indexed.get(table.name, ()) and not _leads_key(name, table),
-                )
+            column = sa.Column(
+                name,
+                column_type,
+                primary_key=is_key,
+                autoincrement=bool(is_key and table.autoincrement),
+                nullable=not is_key,
             )
+            columns.append(column)
+            if name in indexed.get(table.name, ()) and not _leads_key(name, table):
+                indexes.append(_index(table.name, column))
         constraints = [
             sa.ForeignKeyConstraint(
                 list(local),
@@ -63,7 +64,7 @@ def build_metadata(model: Model) -> sa.MetaData:
             )
             for (local, target, remote) in sorted(foreign_keys.get(table.name, ()))
         ]
-        sa.Table(table.name, metadata, *columns, *constraints)
+        sa.Table(table.name, metadata, *columns, *constraints, *indexes)
     sa.Table(
         API_KEY_TABLE,
         metadata,
@@ -72,6 +73,21 @@ def build_metadata(model: Model) -> sa.MetaData:
         sa.Column("created_at", sa.DateTime, nullable=False),
     )
     return metadata
+
+
+def _index(table_name: str, column: sa.Column) -> sa.Index:
+    """The index of a lookup column; on a nullable column, of its non-null rows only.
+
+    Most of these columns are optional references (a context's thumbnail, disk or
+    schema): rows without one would fill the index with entries no lookup uses, and
+    each insert would pay for them. Lookups by value (``= ?``, joins, the database's
+    own foreign key checks) imply ``IS NOT NULL``, so they still use the index.
+    """
+    name = f"ix_{table_name}_{column.name}"
+    if column.primary_key:
+        return sa.Index(name, column)
+    present = column.isnot(None)
+    return sa.Index(name, column, sqlite_where=present, postgresql_where=present)
 
 
 def _leads_key(column: str, table) -> bool:
