@@ -9,7 +9,6 @@ error object instead of any result.
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass, field
 from typing import (
     TYPE_CHECKING,
@@ -26,6 +25,7 @@ from typing import (
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ftrack_server.api import wire_json
 from ftrack_server.context import RequestContext
 from ftrack_server.errors import InvalidActionError, NotFoundError, ValidationError
 from ftrack_server.model import Model
@@ -295,7 +295,7 @@ def send_review_session_invite(call: Call, operation: Dict[str, Any], _index: in
 def decode_operations(body: bytes) -> List[Any]:
     """Parse a request body into the list of operations, or raise ValidationError."""
     try:
-        operations = json.loads(body or b"null")
+        operations = wire_json.parse(body or b"null")
     except (ValueError, UnicodeDecodeError) as error:
         raise ValidationError(f"The request body is not valid JSON: {error}.")
     if not isinstance(operations, list):

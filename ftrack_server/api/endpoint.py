@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ftrack_server.api import auth, rendering
+from ftrack_server.api import auth, wire_json
 from ftrack_server.api.actions import decode_operations, run_batch
 from ftrack_server.context import RequestContext
 from ftrack_server.errors import ApiError, DuplicateEntryError, ValidationError
@@ -25,7 +25,7 @@ class JSON(JSONResponse):
     """Compact JSON, as the API has always answered."""
 
     def render(self, content: Any) -> bytes:
-        return rendering.render(content)
+        return wire_json.render(content)
 
 
 def api_endpoint(server: LocalServer):
