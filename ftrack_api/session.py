@@ -900,6 +900,11 @@ class Session:
                 )
             touched = self._entities_of(operations)
             sent, deleted = _sent_identities(batch)
+            # The payloads are plain JSON already (values encoded while folding). They are
+            # written out before anything changes (a value JSON cannot hold fails here)
+            # and dropped before the answer is decoded beside them.
+            body = json.dumps(batch, separators=(",", ":")) if batch else None
+            del batch
             # The snapshot is the entities' own objects: local values are detached
             # rather than emptied, and remote values replaced by a new object (readers
             # in other threads see the old values or the new, never a mix).
@@ -912,9 +917,8 @@ class Session:
                     entity._remote = _committed_values(remote, local)
                     del entity._local
             try:
-                if batch:
-                    # The payloads are plain JSON already (values encoded while folding).
-                    self._send(json.dumps(batch, separators=(",", ":")))
+                if body is not None:
+                    self._send(body)
             except BaseException:
                 for entity, local, remote in snapshots:
                     entity._local = local
@@ -939,19 +943,16 @@ class Session:
 
     def _entities_of(self, operations: Iterable[Any]) -> Dict[Tuple[str, Tuple[str, ...]], Any]:
         entities: Dict[Tuple[str, Tuple[str, ...]], Any] = {}
-        tables = self._identity_map.tables
+        identity_map = self._identity_map
         previous = None
         for operation in operations:
             identity = (operation.entity_type, tuple(map(str, operation.entity_key.values())))
             if identity == previous:  # a create and the updates recorded right after it
                 continue
             previous = identity
-            table = tables.get(identity[0])
-            if table is not None:
-                key = identity[1]
-                entity = table.get(key[0] if len(key) == 1 else key)
-                if entity is not None:
-                    entities[identity] = entity
+            entity = identity_map.get(identity)
+            if entity is not None:
+                entities[identity] = entity
         return entities
 
     def rollback(self) -> None:

@@ -140,6 +140,29 @@ def test_a_failed_commit_restores_the_remote_values(session, new_project):
     assert shot["name"] == "kept"
 
 
+def test_a_value_json_cannot_hold_fails_the_commit_and_changes_nothing(session, new_project):
+    project = new_project()
+    shot = session.create("Shot", {"name": "kept", "parent": project})
+    session.commit()
+    shot["name"] = "renamed"
+    shot["description"] = {"not", "json"}  # a set
+    with pytest.raises(TypeError):
+        session.commit()
+    with session.auto_populating(False):
+        assert shot["name"] == "renamed"
+        assert ftrack_api.inspection.state(shot) is ftrack_api.symbol.MODIFIED
+    assert shot._remote.get("name") == "kept"
+    shot["description"] = "plain text"
+    session.commit()
+    assert ftrack_api.inspection.state(shot) is ftrack_api.symbol.NOT_SET
+    assert (
+        session.query(f'select name, description from Shot where id is "{shot["id"]}"').one()[
+            "description"
+        ]
+        == "plain text"
+    )
+
+
 def test_reading_entities_while_another_thread_merges_into_them(
     session, session_factory, new_project
 ):
