@@ -16,6 +16,7 @@ Convention (shared with the query side, which reads ``ancestors``/``descendants`
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import sqlalchemy as sa
@@ -27,40 +28,68 @@ COLUMNS = ("ancestor_id", "descendant_id", "depth")
 CHUNK = 500  # ids per IN list: far below every backend's bound-parameter limit
 
 
+# A context's ``(ancestor, depth)`` pairs, nearest first.
+Chain = Tuple[Tuple[str, int], ...]
+
+
+class Chains:
+    """The ancestor chains of contexts known in one batch (see :func:`new_node_rows`).
+
+    New children of one parent share their chain: a batch creating a thousand Tasks
+    under one Shot works it out once.
+    """
+
+    def __init__(self) -> None:
+        self.of: Dict[str, Chain] = {}  # context -> its chain
+        self.of_children: Dict[str, Chain] = {}  # context -> the chain of its children
+
+    def clear(self) -> None:
+        """Forget every chain (the tree changed shape)."""
+        self.of.clear()
+        self.of_children.clear()
+
+
 def new_node_rows(
     connection: Any,
     closure: sa.Table,
     node_id: str,
     parent_id: Optional[str],
-    known: Dict[str, List[Tuple[str, int]]],
+    known: Chains,
 ) -> List[Dict[str, Any]]:
     """The closure rows of a new context, worked out without a statement when possible.
 
-    ``known`` maps contexts to their ``(ancestor, depth)`` chains for the current
-    batch; a parent not in it is read once. The new node's chain is added.
+    ``known`` holds the chains of contexts of the current batch; a parent not in it is
+    read once. The new node's chain is added.
     """
-    chain: List[Tuple[str, int]] = []
-    if parent_id is not None:
-        parent_chain = known.get(parent_id)
+    chain = () if parent_id is None else known.of_children.get(parent_id)
+    if chain is None:
+        parent_chain = known.of.get(parent_id)
         if parent_chain is None:
-            # A parent queued in this batch is in ``known``: its rows need no flush.
-            read = getattr(connection, "execute_unbuffered", connection.execute)
-            parent_chain = [
-                (row.ancestor_id, row.depth)
-                for row in read(
-                    sa.select(closure.c.ancestor_id, closure.c.depth).where(
-                        closure.c.descendant_id == parent_id
-                    )
-                )
-            ]
-            known[parent_id] = parent_chain
-        chain.append((parent_id, 1))
-        chain += [(ancestor, depth + 1) for ancestor, depth in parent_chain]
-    known[node_id] = chain
+            parent_chain = known.of[parent_id] = _read_chain(connection, closure, parent_id)
+        chain = ((parent_id, 1), *((ancestor, depth + 1) for ancestor, depth in parent_chain))
+        known.of_children[parent_id] = chain
+    known.of[node_id] = chain
     return [
         {"ancestor_id": ancestor, "descendant_id": node_id, "depth": depth}
         for ancestor, depth in chain
     ]
+
+
+def _read_chain(connection: Any, closure: sa.Table, node_id: str) -> Chain:
+    """The stored chain of ``node_id``."""
+    # A parent queued in this batch is in ``known``: its rows need no flush.
+    read = getattr(connection, "execute_unbuffered", connection.execute)
+    rows = read(_chain_query(closure), {"node_id": node_id})
+    return tuple((row.ancestor_id, row.depth) for row in rows)
+
+
+@functools.lru_cache(maxsize=8)
+def _chain_query(closure: sa.Table) -> sa.Select:
+    """The select of a node's chain; one per table, as running a statement again costs
+    a fraction of building an equal one."""
+    return sa.select(closure.c.ancestor_id, closure.c.depth).where(
+        closure.c.descendant_id == sa.bindparam("node_id")
+    )
 
 
 def subtree(closure: sa.Table, node_id: str) -> sa.Select:

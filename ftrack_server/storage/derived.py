@@ -4,7 +4,8 @@ Clients send little: JS sends no defaults at all, and Py leaves out everything t
 server is known to derive (who created a row and when, a context's project, the
 next version number, a first status from the project's workflow). Lookups are
 cached for the writer's lifetime, so a batch of a hundred Tasks under one parent
-reads the parent and the project schema once.
+reads the parent and the project schema once; their statements are built once per
+model (:meth:`~ftrack_server.storage.write_plan.WritePlans.statement`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from ftrack_server.storage.write_plan import TypePlan, WritePlans
 
 STANDARD_USER_TYPE_ID = "ac9fa5aa-4361-11e0-b7cc-0019bb4983d8"
+
+# What new contexts and versions need of a project schema (read in one statement).
+_PROJECT_SCHEMA_COLUMNS = (
+    "task_type_schema_id",
+    "task_workflow_schema_id",
+    "asset_version_workflow_schema_id",
+)
+_MISSING: Any = object()
 
 # Constant values for required attributes without a schema default, by type (a type
 # inherits the entries of its bases). Applied when the client leaves them out.
@@ -90,6 +99,7 @@ class Derivations:
         self._project_schemas: Dict[str, Optional[str]] = {}
         self._object_types: Dict[str, Tuple[bool, bool]] = {}
         self._first: Dict[Tuple[Any, ...], Optional[str]] = {}
+        self._project_schema_rows: Dict[str, Any] = {}  # id -> row (None: none such)
         # (project, object type, type, status) -> values a new context gets filled in.
         self._workflow_values: Dict[Tuple[Any, ...], Dict[str, Any]] = {}
         self._configurations: Dict[str, Configuration] = {}
@@ -139,9 +149,13 @@ class Derivations:
             # is not among queued rows.
             table = self.plans.table("context")
             read = getattr(self.connection, "execute_unbuffered", self.connection.execute)
-            found = read(
-                sa.select(table.c.project_id, table.c.context_type).where(table.c.id == parent_id)
-            ).first()
+            query = self.plans.statement(
+                "context project",
+                lambda: sa.select(table.c.project_id, table.c.context_type).where(
+                    table.c.id == sa.bindparam("id")
+                ),
+            )
+            found = read(query, {"id": parent_id}).first()
             if found is None:
                 raise ValidationError(
                     f"Invalid reference: {plan.name}.parent points at Context "
@@ -195,8 +209,12 @@ class Derivations:
         asset_id = row.get("asset_id")
         if row.get("version") is None:
             table = self.plans.table("asset_version")
-            latest = self.connection.execute(
-                sa.select(sa.func.max(table.c.version)).where(table.c.asset_id == asset_id)
+            latest = self._run(
+                "latest version",
+                lambda: sa.select(sa.func.max(table.c.version)).where(
+                    table.c.asset_id == sa.bindparam("asset_id")
+                ),
+                asset_id=asset_id,
             ).scalar()
             row["version"] = (latest or 0) + 1
         if row.get("status_id") is None and asset_id is not None:
@@ -216,10 +234,12 @@ class Derivations:
         if row.get("from_entity_type") and row.get("to_entity_type"):
             return
         table = self.plans.table("custom_configuration")
-        found = self.connection.execute(
-            sa.select(table.c.entity_type, table.c.entity_type_to).where(
-                table.c.id == row.get("configuration_id")
-            )
+        found = self._run(
+            "link configuration",
+            lambda: sa.select(table.c.entity_type, table.c.entity_type_to).where(
+                table.c.id == sa.bindparam("id")
+            ),
+            id=row.get("configuration_id"),
         ).first()
         if found is None:
             return  # verify reports the missing configuration
@@ -232,16 +252,22 @@ class Derivations:
 
     # -- lookups ---------------------------------------------------------------------
 
+    def _run(self, name: str, build: Callable[[], Any], **params: Any) -> Any:
+        """Run the statement ``name`` (made by ``build()`` once per model) with ``params``."""
+        return self.connection.execute(self.plans.statement(name, build), params)
+
     def _object_type_flags(self, object_type_id: Optional[str]) -> Tuple[bool, bool]:
         if object_type_id is None:
             return False, False
         flags = self._object_types.get(object_type_id)
         if flags is None:
             table = self.plans.table("object_type")
-            found = self.connection.execute(
-                sa.select(table.c.is_statusable, table.c.is_typeable).where(
-                    table.c.id == object_type_id
-                )
+            found = self._run(
+                "object type flags",
+                lambda: sa.select(table.c.is_statusable, table.c.is_typeable).where(
+                    table.c.id == sa.bindparam("id")
+                ),
+                id=object_type_id,
             ).first()
             flags = (bool(found.is_statusable), bool(found.is_typeable)) if found else (False,) * 2
             self._object_types[object_type_id] = flags
@@ -252,39 +278,52 @@ class Derivations:
             return None
         if project_id not in self._project_schemas:
             table = self.plans.table("context")
-            self._project_schemas[project_id] = self.connection.execute(
-                sa.select(table.c.project_schema_id).where(table.c.id == project_id)
+            self._project_schemas[project_id] = self._run(
+                "project schema",
+                lambda: sa.select(table.c.project_schema_id).where(
+                    table.c.id == sa.bindparam("id")
+                ),
+                id=project_id,
             ).scalar()
         return self._project_schemas[project_id]
 
     def _project_schema_of_asset(self, asset_id: str) -> Optional[str]:
         asset = self.plans.table("asset")
         context = self.plans.table("context")
-        project_id = self.connection.execute(
-            sa.select(context.c.project_id)
-            .select_from(asset.join(context, context.c.id == asset.c.context_id))
-            .where(asset.c.id == asset_id)
+        project_id = self._run(
+            "project of asset",
+            lambda: (
+                sa.select(context.c.project_id)
+                .select_from(asset.join(context, context.c.id == asset.c.context_id))
+                .where(asset.c.id == sa.bindparam("id"))
+            ),
+            id=asset_id,
         ).scalar()
         return self._project_schema(project_id)
 
-    def _cached_first(self, key: Tuple[Any, ...], build: Callable[[], Any]) -> Optional[str]:
-        """The first value of the query ``build()`` makes, looked up once per batch.
-
-        The query is only built on a cache miss: building SQL expressions costs more
-        than the lookup itself when a batch creates many similar entities.
-        """
+    def _cached_first(
+        self, key: Tuple[Any, ...], build: Callable[[], Any], **params: Any
+    ) -> Optional[str]:
+        """The first value the query ``build()`` makes gives for ``params``, looked up
+        once per batch; ``key[0]`` names the query (it is built once per model)."""
         if key not in self._first:
-            self._first[key] = self.connection.execute(build().limit(1)).scalar()
+            statement = self.plans.statement(f"first {key[0]}", lambda: build().limit(1))
+            self._first[key] = self.connection.execute(statement, params).scalar()
         return self._first[key]
 
     def _project_schema_column(self, schema_id: str, column: str) -> Optional[str]:
-        key = ("project_schema", schema_id, column)
-        if key in self._first:
-            return self._first[key]
-        table = self.plans.table("project_schema")
-        return self._cached_first(
-            key, lambda: sa.select(table.c[column]).where(table.c.id == schema_id)
-        )
+        """A workflow or type schema of a project schema (its row is read once)."""
+        found = self._project_schema_rows.get(schema_id, _MISSING)
+        if found is _MISSING:
+            table = self.plans.table("project_schema")
+            found = self._project_schema_rows[schema_id] = self._run(
+                "project schema row",
+                lambda: sa.select(*(table.c[name] for name in _PROJECT_SCHEMA_COLUMNS)).where(
+                    table.c.id == sa.bindparam("id")
+                ),
+                id=schema_id,
+            ).first()
+        return None if found is None else found._mapping[column]
 
     def _first_workflow_status(self, workflow_id: Optional[str]) -> Optional[str]:
         if workflow_id is None:
@@ -296,9 +335,10 @@ class Derivations:
             lambda: (
                 sa.select(links.c.status_id)
                 .select_from(links.join(statuses, statuses.c.id == links.c.status_id))
-                .where(links.c.workflow_schema_id == workflow_id)
+                .where(links.c.workflow_schema_id == sa.bindparam("workflow_id"))
                 .order_by(statuses.c.sort, statuses.c.id)
             ),
+            workflow_id=workflow_id,
         )
 
     def _first_status(
@@ -311,8 +351,11 @@ class Derivations:
                 workflow = self._cached_first(
                     ("override", schema_id, type_id),
                     lambda: sa.select(overrides.c.workflow_schema_id).where(
-                        overrides.c.project_schema_id == schema_id, overrides.c.type_id == type_id
+                        overrides.c.project_schema_id == sa.bindparam("schema_id"),
+                        overrides.c.type_id == sa.bindparam("type_id"),
                     ),
+                    schema_id=schema_id,
+                    type_id=type_id,
                 )
             if workflow is None:
                 workflow = self._project_schema_column(schema_id, "task_workflow_schema_id")
@@ -329,9 +372,10 @@ class Derivations:
                 lambda: (
                     sa.select(type_links.c.type_id)
                     .select_from(type_links.join(types, types.c.id == type_links.c.type_id))
-                    .where(type_links.c.task_type_schema_id == type_schema)
+                    .where(type_links.c.task_type_schema_id == sa.bindparam("type_schema"))
                     .order_by(types.c.sort, types.c.id)
                 ),
+                type_schema=type_schema,
             )
         return self._first_of_object_type("schema_type", "type_id", schema_id, object_type_id)
 
@@ -342,16 +386,18 @@ class Derivations:
         schemas = self.plans.table("schema")
         links = self.plans.table(link_table)
         return self._cached_first(
-            (link_table, schema_id, object_type_id),
+            (f"{link_table}.{column}", schema_id, object_type_id),
             lambda: (
                 sa.select(links.c[column])
                 .select_from(schemas.join(links, links.c.schema_id == schemas.c.id))
                 .where(
-                    schemas.c.project_schema_id == schema_id,
-                    schemas.c.object_type_id == object_type_id,
+                    schemas.c.project_schema_id == sa.bindparam("schema_id"),
+                    schemas.c.object_type_id == sa.bindparam("object_type_id"),
                 )
                 .order_by(links.c.sort, links.c[column])
             ),
+            schema_id=schema_id,
+            object_type_id=object_type_id,
         )
 
     # -- custom attribute values -------------------------------------------------------
@@ -362,15 +408,19 @@ class Derivations:
         if found is None:
             configurations = self.plans.table("custom_configuration")
             types = self.plans.table("custom_attribute_type")
-            row = self.connection.execute(
-                sa.select(configurations.c.key, configurations.c.entity_type, types.c.name)
-                .select_from(
-                    configurations.outerjoin(types, types.c.id == configurations.c.type_id)
-                )
-                .where(
-                    configurations.c.id == configuration_id,
-                    configurations.c._kind == "attribute",
-                )
+            row = self._run(
+                "configuration",
+                lambda: (
+                    sa.select(configurations.c.key, configurations.c.entity_type, types.c.name)
+                    .select_from(
+                        configurations.outerjoin(types, types.c.id == configurations.c.type_id)
+                    )
+                    .where(
+                        configurations.c.id == sa.bindparam("id"),
+                        configurations.c._kind == "attribute",
+                    )
+                ),
+                id=configuration_id,
             ).first()
             if row is None:
                 raise ValidationError(

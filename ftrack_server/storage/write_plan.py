@@ -3,24 +3,30 @@
 A create of a hundred Tasks should not walk the schema a hundred times: everything
 a write needs to know about a type (its table, key columns, stored scalars,
 foreign keys, defaults, required and immutable attributes) is gathered here once
-and shared by every :class:`~ftrack_server.storage.writer.Writer`.
+and shared by every :class:`~ftrack_server.storage.writer.Writer`. So is how payloads
+sending a given sequence of names are read (:class:`PayloadLayout`), and the lookup
+statements writers run (:meth:`WritePlans.statement`).
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Dict, FrozenSet, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, NamedTuple, Optional, Tuple
 
 import sqlalchemy as sa
 
 from ftrack_server.model import Model, load_model
-from ftrack_server.model.types import NO_DEFAULT, Attribute, EntityType, ForeignKey
+from ftrack_server.model.types import NO_DEFAULT, Attribute, EntityType, ForeignKey, Kind
 from ftrack_server.storage import derived
 from ftrack_server.storage.tables import build_metadata, default_metadata
 from ftrack_server.storage.values import to_storage
 
 UID_DEFAULT = "{uid}"
+ENTITY_TYPE_KEY = "__entity_type__"
+# Payload layouts kept per type: clients choose which names they send, so the number
+# of sequences is theirs to vary; a batch's creates of one type mostly share one.
+LAYOUTS_PER_TYPE = 64
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,23 @@ class ForeignKeyPlan:
     columns: Tuple[str, ...]
     target: str
     target_columns: Tuple[str, ...]
+
+
+class PayloadLayout(NamedTuple):
+    """How payloads sending one sequence of names are read against a type.
+
+    Worked out once per type and sequence of names (see :meth:`TypePlan.layout`), so
+    reading a payload only converts its values. Names are in the payload's order.
+    """
+
+    scalars: Tuple[Tuple[str, str, str], ...]  # (name, column, data type) of stored scalars
+    refused: Optional[str]  # why the first name that cannot be set is refused
+    references: Tuple[Tuple[str, ForeignKeyPlan], ...]  # (name, foreign key)
+    collections: Tuple[Tuple[str, Attribute], ...]  # (name, attribute)
+    given: Tuple[str, ...]  # the names sent, less ``__entity_type__``
+    links: Tuple[str, ...]  # the names sent of references and collections
+    columns: Tuple[str, ...]  # the columns the payload sets, in the order they are set
+    defaults: Tuple[Tuple[str, Any], ...]  # the type's defaults of other columns
 
 
 @dataclass
@@ -67,9 +90,91 @@ class TypePlan:
     # Column -> positions in ``foreign_keys`` of the keys it is part of, so a write
     # looks only at the foreign keys among the columns it wrote.
     foreign_key_positions: Dict[str, Tuple[int, ...]] = field(default_factory=dict)
+    # Every column of ``required_on_create`` (a quick check before the one by name).
+    required_columns: Tuple[str, ...] = ()
+    _layouts: Dict[Tuple[Any, ...], PayloadLayout] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def key_of(self, values: Dict[str, Any]) -> Tuple[Any, ...]:
-        return tuple(map(values.get, self.key_columns))
+        columns = self.key_columns
+        if len(columns) == 1:  # most keys; quicker than a tuple of a map
+            return (values.get(columns[0]),)
+        return tuple(map(values.get, columns))
+
+    def layout(self, names: Tuple[Any, ...]) -> PayloadLayout:
+        """The layout of payloads sending ``names`` (shared by threads, bounded)."""
+        layout = self._layouts.get(names)
+        if layout is None:
+            layout = _build_layout(self, names)
+            if len(self._layouts) >= LAYOUTS_PER_TYPE:
+                self._layouts.clear()
+            self._layouts[names] = layout
+        return layout
+
+
+def _build_layout(plan: TypePlan, names: Tuple[Any, ...]) -> PayloadLayout:
+    """Sort ``names`` as reading a payload needs them; stop at one that is refused."""
+    scalars: List[Tuple[str, str, str]] = []
+    references: List[Tuple[str, ForeignKeyPlan]] = []
+    collections: List[Tuple[str, Attribute]] = []
+    given: List[str] = []
+    links: List[str] = []
+    refused = None
+    for name in names:
+        scalar = plan.settable_scalars.get(name)
+        if scalar is not None:  # stored scalars: most of what clients send
+            scalars.append((name, *scalar))
+            given.append(name)
+            continue
+        if name == ENTITY_TYPE_KEY:
+            continue
+        refused = _refusal(plan, name)
+        if refused is not None:
+            break
+        given.append(name)
+        links.append(name)
+        attribute = plan.entity_type.attributes[name]
+        if _is_held_reference(plan, name, attribute):
+            references.append((name, plan.references[name]))
+        else:
+            collections.append((name, attribute))
+    columns = tuple(
+        dict.fromkeys(
+            [column for _name, column, _type in scalars]
+            + [column for _name, reference in references for column in reference.columns]
+        )
+    )
+    return PayloadLayout(
+        scalars=tuple(scalars),
+        refused=refused,
+        references=tuple(references),
+        collections=tuple(collections),
+        given=tuple(given),
+        links=tuple(links),
+        columns=columns,
+        defaults=tuple(
+            (column, value) for column, value in plan.defaults if column not in columns
+        ),
+    )
+
+
+def _refusal(plan: TypePlan, name: Any) -> Optional[str]:
+    """Why ``name``, not a settable scalar, cannot be set (None: it is a reference
+    held in the type's columns, or a collection)."""
+    attribute = plan.entity_type.attributes.get(name)
+    if attribute is None:
+        return f"Unknown attribute {name} for {plan.name}."
+    if attribute.computed:
+        return f"Attribute {name} of {plan.name} is computed and cannot be set."
+    if _is_held_reference(plan, name, attribute) or attribute.is_collection:
+        return None
+    return f"Attribute {name} of {plan.name} cannot be set."
+
+
+def _is_held_reference(plan: TypePlan, name: Any, attribute: Attribute) -> bool:
+    """Whether ``name`` sets a reference held in the type's own columns."""
+    return attribute.kind is Kind.REFERENCE and name in plan.references
 
 
 class WritePlans:
@@ -81,6 +186,7 @@ class WritePlans:
         self.closure = metadata.tables["context_closure"]
         self._plans: Dict[str, TypePlan] = {}
         self._lock = threading.Lock()
+        self._statements: Dict[str, Any] = {}
 
     def plan(self, type_name: str) -> TypePlan:
         plan = self._plans.get(type_name)
@@ -94,6 +200,18 @@ class WritePlans:
 
     def table(self, name: str) -> sa.Table:
         return self.metadata.tables[name]
+
+    def statement(self, name: str, build: Callable[[], Any]) -> Any:
+        """The statement ``name``, made by ``build()`` once per model.
+
+        Running one statement object again costs a fraction of building an equal one:
+        SQLAlchemy works out a statement's cache key once per object. ``name`` stands
+        for what ``build`` makes, values being bound parameters.
+        """
+        found = self._statements.get(name)
+        if found is None:
+            found = self._statements[name] = build()
+        return found
 
     # -- building --------------------------------------------------------------------
 
@@ -120,6 +238,11 @@ class WritePlans:
         for reference in references.values():
             foreign_keys.setdefault(reference.columns, reference)
         required = self._required(entity_type, scalars, references, ancestry)
+        required_on_create = tuple(
+            (name, columns)
+            for name, columns in required
+            if not (storage.autoincrement and columns == key_columns)
+        )
         return TypePlan(
             name=entity_type.name,
             entity_type=entity_type,
@@ -141,11 +264,7 @@ class WritePlans:
                 dict.fromkeys(column for _parent, column, _map in entity_type.discriminators)
             ),
             required=required,
-            required_on_create=tuple(
-                (name, columns)
-                for name, columns in required
-                if not (storage.autoincrement and columns == key_columns)
-            ),
+            required_on_create=required_on_create,
             immutable=frozenset(entity_type.schema.get("immutable", ())),
             ancestry=ancestry,
             legacy_name=legacy_name(entity_type),
@@ -164,6 +283,9 @@ class WritePlans:
                 if not attribute.computed
             },
             foreign_key_positions=_positions_by_column(tuple(foreign_keys.values())),
+            required_columns=tuple(
+                column for _name, columns in required_on_create for column in columns
+            ),
         )
 
     def _references(

@@ -23,25 +23,28 @@ from sqlalchemy.engine import Connection
 from ftrack_server.context import RequestContext
 from ftrack_server.errors import DuplicateEntryError, NotFoundError, ValidationError
 from ftrack_server.model import Model
-from ftrack_server.model.types import Attribute, Inverse, Kind, Through
+from ftrack_server.model.types import Attribute, Inverse, Through
 from ftrack_server.storage import changes, closure
 from ftrack_server.storage.buffer import BufferedConnection, DuplicateHandler
 from ftrack_server.storage.cascade import Cascade
 from ftrack_server.storage.derived import Derivations, check_custom_value
 from ftrack_server.storage.values import to_storage
 from ftrack_server.storage.write_plan import (
+    ENTITY_TYPE_KEY,
     UID_DEFAULT,
-    ForeignKeyPlan,
+    PayloadLayout,
     TypePlan,
     matches_conditions,
     plans_for,
 )
 
 Key = Tuple[Any, ...]
-# Foreign keys to check, each with the type whose existence verify checks.
-_Checks = Tuple[Tuple[ForeignKeyPlan, str], ...]
-ENTITY_TYPE_KEY = "__entity_type__"
+# Foreign keys to check: their columns, the type whose existence verify checks and
+# the (type, attribute) that messages name.
+_Checks = Tuple[Tuple[Tuple[str, ...], str, Tuple[str, str]], ...]
 CHUNK = closure.CHUNK
+_UNKNOWN: Any = object()
+_TEXT_KEY = ("string",)  # the key types of most entity types
 
 
 class WriteResult(NamedTuple):
@@ -63,11 +66,17 @@ class WriteResult(NamedTuple):
 class _Data:
     """An ``entity_data`` payload read against a type."""
 
+    __slots__ = ("collections", "columns", "layout", "raw")  # one per operation: keep it lean
+
     columns: Dict[str, Any]  # stored values by column
     collections: List[Tuple[Attribute, Any]]
-    given: Tuple[str, ...]  # attribute names sent
     raw: Mapping[str, Any]
-    links: Tuple[str, ...] = ()  # names sent of references and collections
+    layout: PayloadLayout  # what the payload's names are
+
+    @property
+    def given(self) -> Tuple[str, ...]:
+        """The attribute names sent."""
+        return self.layout.given
 
 
 class Writer:
@@ -78,10 +87,11 @@ class Writer:
             connection = BufferedConnection(connection)
         self.connection = connection
         # Ancestor chains of contexts known in this batch (see closure.new_node_rows).
-        self._chains: Dict[str, List[Tuple[str, int]]] = {}
+        self._chains = closure.Chains()
         self.model = model
         self.context = context
         self.plans = plans_for(model)
+        self._plans_by_name: Dict[str, TypePlan] = {}  # of the types this batch names
         self.derived = Derivations(connection, self.plans, context)
         self.cascade = Cascade(connection, self.plans)
         # target type -> key -> (source type, attribute): references to check in verify.
@@ -91,8 +101,9 @@ class Writer:
         self._duplicate_handlers: Dict[str, DuplicateHandler] = {}
         # Whether an operation changed rows other than by inserting them.
         self._rewrites = False
-        # (sent type, expected type) -> whether a reference may name one for the other.
-        self._fitting: Dict[Tuple[str, str], bool] = {}
+        # (sent type, expected type) -> the expected type's plan if a reference may name
+        # one for the other, else None.
+        self._targets: Dict[Tuple[str, str], Optional[TypePlan]] = {}
         self._foreign_keys_cache: Dict[Tuple[str, Tuple[str, ...]], _Checks] = {}
         self._typed_context_members = set(model.types["TypedContext"].members)
 
@@ -134,11 +145,14 @@ class Writer:
             self._add_to_tree(row)
         # Only what the client sent needs checking: values the server derived come
         # from rows it just read (and the database's own foreign keys back this up).
-        self._expect_foreign_keys(plan, data.columns, row)
+        self._expect_foreign_keys(plan, data.layout.columns, row)
         if data.collections:
             self._write_collections(plan, key, data.collections)
-        self._record_add(plan, key, row)
-        return WriteResult(plan.name, _key_strings(key), plan.stored_names + data.links, row)
+        if self.context.record_changes:
+            self._record_add(plan, key, row)
+        return WriteResult(
+            plan.name, _key_strings(key), plan.stored_names + data.layout.links, row
+        )
 
     def _add_to_tree(self, row: Dict[str, Any]) -> None:
         """Queue the closure rows of a new context."""
@@ -149,20 +163,23 @@ class Writer:
         self.connection.insert_all_later(closure_table, rows)
 
     def _new_row(self, plan: TypePlan, data: _Data, entity_key: Any) -> Dict[str, Any]:
-        row = dict(data.columns)
+        """The row to insert: ``data``'s columns (completed in place), the key, defaults
+        and the values the type fixes."""
+        row = data.columns
         if entity_key is not None:
             for column, value in zip(plan.key_columns, self._parse_key(plan, entity_key)):
                 if row.get(column) is None:
                     row[column] = value
-        for column, value in plan.defaults:
+        for column, value in data.layout.defaults:
             if column not in row:
                 row[column] = str(uuid.uuid4()) if value == UID_DEFAULT else value
         # A value's family comes from its configuration (see _custom_attribute_plan).
         fixed = {} if plan.is_custom_attribute_value else plan.fixed_values
         for column, value in fixed.items():
-            if row.get(column) not in (None, value):
+            sent = row.get(column)
+            if sent is not None and sent != value:
                 raise ValidationError(
-                    f"Invalid value {row[column]!r} for attribute {column} of {plan.name}: "
+                    f"Invalid value {sent!r} for attribute {column} of {plan.name}: "
                     f"a {plan.name} always has {value!r}."
                 )
             row[column] = value
@@ -193,6 +210,8 @@ class Writer:
         return self.plans.plan(concrete)
 
     def _check_required(self, plan: TypePlan, row: Dict[str, Any]) -> None:
+        if None not in map(row.get, plan.required_columns):
+            return  # all there: the usual case
         for name, columns in plan.required_on_create:
             for column in columns:
                 if row.get(column) is None:
@@ -236,8 +255,6 @@ class Writer:
         return handler
 
     def _record_add(self, plan: TypePlan, key: Key, row: Dict[str, Any]) -> None:
-        if not self.context.record_changes:
-            return
         if plan.is_custom_attribute_value:
             configuration = self.derived.configuration(row["configuration_id"])
             entry = changes.custom_attribute(
@@ -283,7 +300,7 @@ class Writer:
             self.connection.execute(
                 plan.table.update().where(self._key_clause(plan, key)).values(changed)
             )
-            self._expect_foreign_keys(plan, changed, {**current, **changed})
+            self._expect_foreign_keys(plan, tuple(changed), {**current, **changed})
         self._write_collections(plan, key, data.collections)
         if changed:
             self._record_update(plan, key, current, changed, "move" if moved else "update")
@@ -436,15 +453,20 @@ class Writer:
         return target
 
     def _expect_foreign_keys(
-        self, plan: TypePlan, written: Mapping[str, Any], row: Mapping[str, Any]
+        self, plan: TypePlan, written: Tuple[str, ...], row: Mapping[str, Any]
     ) -> None:
         """Remember the foreign keys among ``written`` columns for verify."""
         expected = self._expected
-        for foreign_key, target in self._foreign_keys_among(plan, tuple(written)):
-            values = tuple(map(row.get, foreign_key.columns))
+        for columns, target, source in self._foreign_keys_among(plan, written):
+            if len(columns) == 1:  # most keys; quicker than a tuple of a map
+                values: Key = (row.get(columns[0]),)
+            else:
+                values = tuple(map(row.get, columns))
             if None not in values:
-                source = (plan.name, foreign_key.attribute)
-                expected.setdefault(target, {}).setdefault(values, source)
+                keys = expected.get(target)
+                if keys is None:
+                    keys = expected[target] = {}
+                keys.setdefault(values, source)
 
     def _foreign_keys_among(self, plan: TypePlan, columns: Tuple[str, ...]) -> _Checks:
         """The foreign keys of ``plan`` that use any of ``columns``, each with the type
@@ -457,16 +479,22 @@ class Writer:
                 {position for column in columns for position in positions.get(column, ())}
             )
             keys = [plan.foreign_keys[position] for position in chosen]
-            found = tuple((key, self._checked_type(key.target)) for key in keys)
+            found = tuple(
+                (key.columns, self._checked_type(key.target), (plan.name, key.attribute))
+                for key in keys
+            )
             self._foreign_keys_cache[(plan.name, columns)] = found
         return found
 
     # -- reading payloads ------------------------------------------------------------
 
     def _plan(self, entity_type: str) -> TypePlan:
-        if entity_type not in self.model.types:
-            raise ValidationError(f"Unknown entity type {entity_type}.")
-        return self.plans.plan(entity_type)
+        plan = self._plans_by_name.get(entity_type)
+        if plan is None:
+            if entity_type not in self.model.types:
+                raise ValidationError(f"Unknown entity type {entity_type}.")
+            plan = self._plans_by_name[entity_type] = self.plans.plan(entity_type)
+        return plan
 
     def _payload(self, plan: TypePlan, entity_data: Any) -> Mapping[str, Any]:
         if entity_data is None:
@@ -486,48 +514,25 @@ class Writer:
 
     def _read(self, plan: TypePlan, payload: Mapping[str, Any]) -> _Data:
         """Convert a payload to stored columns; collections are kept for later."""
+        layout = plan.layout(tuple(payload))
         columns: Dict[str, Any] = {}
-        collections: List[Tuple[Attribute, Any]] = []
-        references: List[Tuple[str, ForeignKeyPlan, Any]] = []
-        given = []
-        links = []
-        attributes = plan.entity_type.attributes
-        settable = plan.settable_scalars
-        for name, value in payload.items():
-            scalar = settable.get(name)
-            if scalar is not None:  # stored scalars: most of what clients send
-                given.append(name)
-                column, data_type = scalar
-                if type(value) is str and data_type == "string":
-                    columns[column] = value  # nothing to convert
-                else:
-                    columns[column] = self._convert(plan, name, value, data_type)
-                continue
-            if name == ENTITY_TYPE_KEY:
-                continue
-            attribute = attributes.get(name)
-            if attribute is None:
-                raise ValidationError(f"Unknown attribute {name} for {plan.name}.")
-            if attribute.computed:
-                raise ValidationError(
-                    f"Attribute {name} of {plan.name} is computed and cannot be set."
-                )
-            given.append(name)
-            if attribute.kind is Kind.REFERENCE and name in plan.references:
-                references.append((name, plan.references[name], value))
-            elif attribute.is_collection:
-                collections.append((attribute, value))
-            else:
-                raise ValidationError(f"Attribute {name} of {plan.name} cannot be set.")
-            links.append(name)
+        for name, column, data_type in layout.scalars:
+            value = payload[name]
+            if type(value) is not str or data_type != "string":  # else nothing to convert
+                value = self._convert(plan, name, value, data_type)
+            columns[column] = value
+        if layout.refused is not None:
+            raise ValidationError(layout.refused)
         # References win over scalar foreign keys sent alongside them.
-        for name, foreign_key, value in references:
-            values = self._reference_key(plan, name, foreign_key.target, value)
+        for name, foreign_key in layout.references:
+            values = self._reference_key(plan, name, foreign_key.target, payload[name])
             if values is None:
                 values = (None,) * len(foreign_key.columns)
-            for column, stored in zip(foreign_key.columns, values):
-                columns[column] = stored
-        return _Data(columns, collections, tuple(given), payload, tuple(links))
+            columns.update(zip(foreign_key.columns, values))
+        collections = []
+        for name, attribute in layout.collections:
+            collections.append((attribute, payload[name]))
+        return _Data(columns, collections, payload, layout)
 
     def _convert(self, plan: TypePlan, name: str, value: Any, data_type: str) -> Any:
         try:
@@ -547,12 +552,12 @@ class Writer:
                 "expected an entity reference."
             )
         sent_type = value.get(ENTITY_TYPE_KEY) or target
-        if not self._fits(sent_type, target):
+        target_plan = self._reference_target(sent_type, target)
+        if target_plan is None:
             raise ValidationError(
                 f"Invalid value for attribute {name} of {plan.name}: "
                 f"a {sent_type} is not a {target}."
             )
-        target_plan = self.plans.plan(target)
         key = []
         for attribute, data_type in zip(target_plan.key_attributes, target_plan.key_types):
             if attribute not in value:
@@ -560,19 +565,24 @@ class Writer:
                     f"Invalid value for attribute {name} of {plan.name}: "
                     f"the reference lacks {attribute}."
                 )
-            key.append(self._convert(target_plan, attribute, value[attribute], data_type))
+            part = value[attribute]
+            if type(part) is not str or data_type != "string":  # else nothing to convert
+                part = self._convert(target_plan, attribute, part, data_type)
+            key.append(part)
         return tuple(key)
 
-    def _fits(self, sent_type: str, target: str) -> bool:
-        """Whether a reference to a ``sent_type`` may stand where a ``target`` is expected.
+    def _reference_target(self, sent_type: str, target: str) -> Optional[TypePlan]:
+        """The plan of ``target`` if a reference to a ``sent_type`` may stand for one.
 
         Subtypes and bases fit, and so does any type stored alongside the target:
         schemas name ``Task`` for items that may be any TypedContext (list items).
         """
-        fits = self._fitting.get((sent_type, target))
-        if fits is None:
-            fits = self._fitting[(sent_type, target)] = self._type_fits(sent_type, target)
-        return fits
+        key = (sent_type, target)
+        found = self._targets.get(key, _UNKNOWN)
+        if found is _UNKNOWN:
+            fits = self._type_fits(sent_type, target)
+            found = self._targets[key] = self.plans.plan(target) if fits else None
+        return found
 
     def _type_fits(self, sent_type: str, target: str) -> bool:
         sent = self.model.types.get(sent_type)
@@ -592,10 +602,14 @@ class Writer:
                 f"Invalid entity key {entity_key!r} for {plan.name}: expected "
                 f"{', '.join(plan.key_attributes)}."
             )
-        return tuple(
-            self._convert(plan, attribute, value, data_type)
-            for attribute, value, data_type in zip(plan.key_attributes, values, plan.key_types)
-        )
+        if type(values[0]) is str and plan.key_types == _TEXT_KEY:
+            return (values[0],)  # most keys: nothing to convert
+        key = []
+        for attribute, value, data_type in zip(plan.key_attributes, values, plan.key_types):
+            if type(value) is not str or data_type != "string":  # else nothing to convert
+                value = self._convert(plan, attribute, value, data_type)
+            key.append(value)
+        return tuple(key)
 
     def _required_key(self, plan: TypePlan, entity_key: Any) -> Key:
         if entity_key is None:
@@ -751,7 +765,11 @@ def _matches(columns: Sequence[Any], keys: Sequence[Key]) -> sa.ColumnElement:
 
 
 def _key_strings(key: Key) -> Tuple[str, ...]:
-    return tuple(map(str, key))
+    """``key``'s values as text (most keys are text already)."""
+    for part in key:
+        if type(part) is not str:
+            return tuple(map(str, key))
+    return key
 
 
 def _key_text(key: Key) -> str:

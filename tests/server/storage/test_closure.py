@@ -109,6 +109,34 @@ def test_move_is_reported_as_a_move(batch, context, project):
     assert [parent["entityId"] for parent in entry["parents"]] == ["sh-1", "sq-2", "p-1"]
 
 
+def test_siblings_created_together_share_their_ancestors(batch, rows, project):
+    def build(w):
+        for key in ("t-1", "t-2", "t-3"):
+            w.create("Task", [key], {"name": key, "parent_id": "sh-1"})
+        w.create("Task", ["t-4"], {"name": "t-4", "parent_id": "t-1"})
+
+    batch(build)
+    for key in ("t-1", "t-2", "t-3"):
+        assert ancestors(rows, key) == ["p-1", "sq-1", "sh-1"]
+    assert ancestors(rows, "t-4") == ["p-1", "sq-1", "sh-1", "t-1"]
+    depths = {
+        row["ancestor_id"]: row["depth"] for row in rows("context_closure", descendant_id="t-4")
+    }
+    assert depths == {"t-1": 1, "sh-1": 2, "sq-1": 3, "p-1": 4}
+
+
+def test_children_created_after_a_move_in_the_same_batch_follow_it(batch, rows, project):
+    def build(w):
+        w.create("Sequence", ["sq-2"], {"name": "sq020", "parent_id": "p-1"})
+        w.create("Task", ["t-1"], {"name": "before", "parent_id": "sh-1"})
+        w.update("Shot", ["sh-1"], {"parent_id": "sq-2"})
+        w.create("Task", ["t-2"], {"name": "after", "parent_id": "sh-1"})
+
+    batch(build)
+    assert ancestors(rows, "t-1") == ["p-1", "sq-2", "sh-1"]
+    assert ancestors(rows, "t-2") == ["p-1", "sq-2", "sh-1"]
+
+
 def test_deleting_a_context_removes_its_rows(batch, paths, project):
     batch(lambda w: w.delete("Sequence", ["sq-1"]))
     assert paths() == []

@@ -9,6 +9,9 @@ import uuid
 import pytest
 
 from ftrack_server.errors import DuplicateEntryError, NotFoundError, ValidationError
+from ftrack_server.storage.write_plan import plans_for
+
+from .conftest import MODEL
 
 
 def ref(entity_type, entity_id):
@@ -210,6 +213,108 @@ def test_second_timer_of_a_user_is_a_duplicate(batch, site):
 def test_reference_of_the_wrong_type_is_refused(batch, project):
     with pytest.raises(ValidationError, match="not a Context"):
         batch(lambda w: w.update("Shot", ["sh-1"], {"parent": ref("User", "u-jane")}))
+
+
+# -- payloads sending the same names ---------------------------------------------------------
+# A payload is read by the layout of its sequence of names, worked out once per type
+# (write_plan.PayloadLayout); each payload's values are still checked and converted.
+
+
+@pytest.fixture
+def fresh_layouts():
+    """Forget the layouts of Task, so a test sees one built and then reused."""
+    plans_for(MODEL).plan("Task")._layouts.clear()
+
+
+def task_data(key, **values):
+    data = {"__entity_type__": "Task", "id": key, "name": key, "parent": ref("Shot", "sh-1")}
+    return {**data, **values}
+
+
+def test_payloads_with_the_same_names_are_each_converted(
+    batch, rows, project, fresh_layouts, site
+):
+    def build(w):
+        for key, bid in (("t-1", 1.5), ("t-2", "2"), ("t-3", 3)):
+            w.create("Task", [key], task_data(key, bid=bid))
+        w.create("Task", ["t-4"], task_data("t-4", bid=0, name=7))
+        w.create("Task", [5], {"name": "five", "parent": ref("Shot", "sh-1")})
+
+    batch(build)
+    tasks = {row["id"]: row for row in rows("context", object_type_id=site.task_object_type)}
+    assert [tasks[key]["bid"] for key in ("t-1", "t-2", "t-3", "t-4")] == [1.5, 2.0, 3.0, 0.0]
+    assert all(type(tasks[key]["bid"]) is float for key in ("t-2", "t-3", "t-4"))
+    assert tasks["t-4"]["name"] == "7" and tasks["5"]["name"] == "five"
+    assert {task["parent_id"] for task in tasks.values()} == {"sh-1"}
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"bid": "lots"}, "Invalid value 'lots' for attribute bid of Task: expected a number, "),
+        ({"name": ["a"]}, "Invalid value ['a'] for attribute name of Task: expected a string"),
+        ({"parent": "sh-1"}, "Invalid value 'sh-1' for attribute parent of Task: expected an "),
+        ({"parent": {"__entity_type__": "Shot"}}, "Invalid value for attribute parent of Task: "),
+        ({"parent": ref("User", "u-jane")}, "Invalid value for attribute parent of Task: a User "),
+        ({"name": None}, "Required attribute name missing for Task."),
+        ({"priority_id": None}, "Required attribute priority_id missing for Task."),
+    ],
+)
+@pytest.mark.parametrize("after_valid_ones", [False, True])
+def test_a_value_that_does_not_fit_is_refused_however_many_came_before(
+    batch, project, fresh_layouts, site, values, message, after_valid_ones
+):
+    """The same error, whether the layout of the names is new or reused."""
+    names = {"priority_id": site.priority_id, "bid": 1.0}
+
+    def build(w):
+        for key in ["t-1", "t-2"] if after_valid_ones else []:
+            w.create("Task", [key], task_data(key, **names))
+        w.create("Task", ["t-bad"], task_data("t-bad", **{**names, **values}))
+
+    with pytest.raises(ValidationError) as error:
+        batch(build)
+    assert str(error.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"bid": "lots", "colour": "red"}, "Invalid value 'lots' for attribute bid of Task"),
+        ({"colour": "red", "bid": "lots"}, "Unknown attribute colour for Task."),
+        ({"parent": "sh-1", "bid": "lots"}, "Invalid value 'lots' for attribute bid of Task"),
+        ({"thumbnail_url": "x", "bid": "lots"}, "Attribute thumbnail_url of Task is computed"),
+    ],
+)
+def test_the_first_problem_of_a_payload_is_reported(batch, project, fresh_layouts, data, message):
+    """Names in the order sent; references are read after the scalars."""
+    for _attempt in range(2):  # with a new layout, then with the one kept
+        with pytest.raises(ValidationError, match=message):
+            batch(lambda w: w.create("Task", ["t-1"], {"name": "x", **data}))
+
+
+def test_entity_keys_are_converted_to_the_key_type(batch, rows, project, site):
+    def build(w):
+        w.create("Task", [7], {"name": "seven", "parent_id": "sh-1"})
+        w.create("Task", "t-8", {"name": "eight", "parent_id": "sh-1"})
+        return w.create("Task", [None], {"id": "t-9", "name": "nine", "parent_id": "sh-1"})
+
+    assert batch(build).key == ("t-9",)
+    tasks = rows("context", object_type_id=site.task_object_type)
+    assert [task["id"] for task in tasks] == ["7", "t-8", "t-9"]
+
+
+def test_a_reference_by_several_columns_is_checked_in_verify(batch):
+    def build(w):
+        w.create("FileComponent", ["c-1"], {"name": "main"})
+        w.create("SettingComponent", None, {"component_id": "c-1", "name": "nope", "group": "g"})
+
+    with pytest.raises(ValidationError) as error:
+        batch(build)
+    assert str(error.value) == (
+        "Invalid reference: SettingComponent.setting points at Setting nope, g "
+        "which does not exist."
+    )
 
 
 # -- references and verify ---------------------------------------------------------------
