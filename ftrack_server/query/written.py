@@ -51,6 +51,8 @@ class _Scalar(NamedTuple):
     name: str
     column: str
     read_type: type
+    # Whether a value of ``read_type`` reads back as it is (None: any does).
+    reads_back: Optional[Callable[[Any], bool]]
     convert: Optional[Callable[[Any], Any]]
 
 
@@ -99,9 +101,10 @@ def encode_written(
     entities = []
     pending: List[Tuple[Dict[str, Any], _Recipe, Row, Optional[AbstractSet[str]]]] = []
     kept_lists = keep_nulls if keep_nulls is not None else [None] * len(rows)
+    converted = _Conversions()
     for row, kept in zip(rows, kept_lists):
         recipe = encoder.recipe(row)
-        entity = None if recipe is None else _encode_scalars(recipe, row, kept)
+        entity = None if recipe is None else _encode_scalars(recipe, row, kept, converted)
         if entity is None:
             return None
         entities.append(entity)
@@ -183,7 +186,8 @@ class _Encoder:
             read_type = None if column is None else _read_type(table.c[column].type)
             if read_type is None:
                 return None
-            scalars.append(_Scalar(name, column, read_type, convert))
+            reads_back = _READS_BACK.get(read_type)
+            scalars.append(_Scalar(name, column, read_type, reads_back, convert))
         member = self.model.types[emitters.type_name]
         references = []
         for name, target_plan in emitters.references:
@@ -231,27 +235,44 @@ def _column_of(entity_type: EntityType, name: str) -> str:
 
 
 def _encode_scalars(
-    recipe: _Recipe, row: Row, kept: Optional[AbstractSet[str]]
+    recipe: _Recipe, row: Row, kept: Optional[AbstractSet[str]], converted: _Conversions
 ) -> Optional[Dict[str, Any]]:
     """The entity without its references, or None if a value would not read back as is.
 
     Null attributes are left out unless ``kept`` is None or names them.
     """
     entity: Dict[str, Any] = {"__entity_type__": recipe.entity_type}
-    for name, column, read_type, convert in recipe.scalars:
-        value = row.get(column)
+    get = row.get
+    for name, column, read_type, reads_back, convert in recipe.scalars:
+        value = get(column)
         if value is None:
             if kept is None or name in kept:
                 entity[name] = None
             continue
-        if type(value) is not read_type:
+        if type(value) is not read_type or (reads_back is not None and not reads_back(value)):
             return None
-        if read_type is float and not _float_reads_back(value):
-            return None
-        if read_type is _dt.datetime and value.tzinfo is not None:
-            return None
-        entity[name] = value if convert is None else convert(value)
+        entity[name] = value if convert is None else converted.wire(column, convert, value)
     return entity
+
+
+class _Conversions:
+    """The wire forms of the values converted for one answer.
+
+    Rows of one batch share values (their creation time, as one object): a value that
+    is the very object converted last for its column is converted once, and entities
+    share its wire form (as they share the entities they reference).
+    """
+
+    def __init__(self) -> None:
+        self._last: Dict[str, Tuple[Any, Callable[[Any], Any], Any]] = {}
+
+    def wire(self, column: str, convert: Callable[[Any], Any], value: Any) -> Any:
+        last = self._last.get(column)
+        if last is not None and last[0] is value and last[1] is convert:
+            return last[2]
+        wire = convert(value)
+        self._last[column] = (value, convert, wire)
+        return wire
 
 
 def _float_reads_back(value: float) -> bool:
@@ -259,8 +280,24 @@ def _float_reads_back(value: float) -> bool:
     return value == value and not (value == 0.0 and math.copysign(1.0, value) < 0)
 
 
+def _datetime_reads_back(value: _dt.datetime) -> bool:
+    """False for an aware date-time (stored ones are naive UTC)."""
+    return value.tzinfo is None
+
+
+# Value checks of the read types whose values may not read back as they are.
+_READS_BACK: Dict[type, Callable[[Any], bool]] = {
+    float: _float_reads_back,
+    _dt.datetime: _datetime_reads_back,
+}
+
+
 def _reference_key(reference: _Reference, row: Row) -> Optional[Key]:
-    key = tuple(row.get(column) for column in reference.columns)
+    columns = reference.columns
+    if len(columns) == 1:  # most keys; quicker than a tuple of a map
+        value = row.get(columns[0])
+        return None if value is None else (value,)
+    key = tuple(map(row.get, columns))
     return None if None in key else key
 
 
@@ -274,20 +311,22 @@ def _add_references(
 
     A null reference is left out unless the entity's kept names are None or name it.
     """
+    # Each reference to set, with the key it holds (worked out once).
+    keyed = [
+        (entity, reference, _reference_key(reference, row), kept)
+        for entity, recipe, row, kept in pending
+        for reference in recipe.references
+    ]
     wanted: Dict[str, Dict[Key, None]] = {}
-    for _entity, recipe, row, _kept in pending:
-        for reference in recipe.references:
-            key = _reference_key(reference, row)
-            if key is not None:
-                wanted.setdefault(reference.target, {})[key] = None
+    for _entity, reference, key, _kept in keyed:
+        if key is not None:
+            wanted.setdefault(reference.target, {})[key] = None
     found: Dict[str, Dict[Key, Dict[str, Any]]] = {}
     for target, keys in wanted.items():
         primary_key = model.types[target].primary_key
         entities = load_entities(connection, model, target, list(keys), (), context)
         found[target] = {tuple(item[name] for name in primary_key): item for item in entities}
-    for entity, recipe, row, kept in pending:
-        for reference in recipe.references:
-            key = _reference_key(reference, row)
-            value = None if key is None else found[reference.target].get(key)
-            if value is not None or kept is None or reference.name in kept:
-                entity[reference.name] = value
+    for entity, reference, key, kept in keyed:
+        value = None if key is None else found[reference.target].get(key)
+        if value is not None or kept is None or reference.name in kept:
+            entity[reference.name] = value

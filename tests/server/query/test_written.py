@@ -1,5 +1,6 @@
 """Encoding rows in hand gives exactly what reading them back gives, or declines."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -101,3 +102,45 @@ def test_leaves_out_nulls_not_kept(model, stored, encode, ids):
 def test_declines_a_row_not_of_the_type(model, stored, encode, ids):
     row = stored("Task", ids["task:sh010/animation"])
     assert encode("Shot", [row], _stored_names(model, "Shot")) is None
+
+
+def test_rows_sharing_a_creation_time_share_its_wire_form(model, stored, encode, load, ids):
+    """One object converted once; equal or other values are each converted."""
+    created = dt.datetime(2024, 5, 6, 7, 8, 9)
+    base = stored("Task", ids["task:sh010/animation"])
+    rows = [
+        {**base, "created_at": created},
+        {**base, "created_at": created},
+        {**base, "created_at": dt.datetime(2024, 5, 6, 7, 8, 9)},  # equal, not the same
+        {**base, "created_at": dt.datetime(2025, 1, 2, 3, 4, 5)},
+        {**base, "created_at": created},
+    ]
+    projections = _stored_names(model, "Task")
+    encoded = encode("Task", rows, projections)
+    assert encoded[0]["created_at"] is encoded[1]["created_at"]
+    assert [entity["created_at"]["value"] for entity in encoded] == [
+        "2024-05-06T07:08:09",
+        "2024-05-06T07:08:09",
+        "2024-05-06T07:08:09",
+        "2025-01-02T03:04:05",
+        "2024-05-06T07:08:09",
+    ]
+    (read_back,) = load("Task", [(ids["task:sh010/animation"],)], projections)
+    expected = {
+        **read_back,
+        "created_at": {"__type__": "datetime", "value": "2024-05-06T07:08:09"},
+    }
+    assert json.dumps(encoded[0]) == json.dumps(expected)
+
+
+def test_declines_an_aware_date_time(model, stored, encode, ids):
+    aware = dt.datetime(2024, 5, 6, 7, 8, 9, tzinfo=dt.timezone.utc)
+    row = {**stored("Task", ids["task:sh010/animation"]), "created_at": aware}
+    assert encode("Task", [row], _stored_names(model, "Task")) is None
+
+
+def test_a_reference_left_null_is_left_out_unless_kept(model, stored, encode, ids):
+    row = {**stored("Task", ids["task:sh010/animation"]), "status_id": None}
+    kept, dropped = encode("Task", [row, row], ["status", "parent"], [{"status"}, set()])
+    assert kept["status"] is None and "status" not in dropped
+    assert kept["parent"]["__entity_type__"] == dropped["parent"]["__entity_type__"] == "Shot"
