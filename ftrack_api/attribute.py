@@ -1,9 +1,9 @@
 """Attributes: how an entity type reads, writes and tracks each of its values.
 
 Attribute objects live on the entity *class* and are shared by every instance. An
-entity keeps its values in two plain dictionaries, ``_local`` (set in this session,
-not yet committed, a plain dictionary) and ``_remote`` (as last known from the
-server, a compact :class:`~ftrack_api._storage.RemoteValues`); a missing value means
+entity keeps its values in ``_local`` (set in this session, not yet committed: a plain
+dictionary) and ``_remote`` (as last known from the server: a compact
+:class:`~ftrack_api._storage.RemoteValues`); a missing value means
 :data:`~ftrack_api.symbol.NOT_SET`. Nothing is allocated per attribute per entity,
 which keeps decoding and merging large query results cheap.
 """

@@ -58,7 +58,7 @@ class LocalServer:
                 self.admin_username, self.admin_api_key = seed(
                     connection, admin_username=admin_username
                 )
-            # Sites made before the tree kept no rows for a context itself.
+            # Sites made by earlier versions kept a depth-0 closure row per context.
             closure.drop_self_rows(connection, self.database.table("context_closure"))
 
     # -- credentials -------------------------------------------------------------------

@@ -41,6 +41,7 @@ class PageKeyCache:
         return self._generation
 
     def get(self, key: Hashable) -> Optional[List[Any]]:
+        """The keys stored under ``key``, or None if there are none still valid."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:

@@ -565,10 +565,7 @@ class Writer:
                     f"Invalid value for attribute {name} of {plan.name}: "
                     f"the reference lacks {attribute}."
                 )
-            part = value[attribute]
-            if type(part) is not str or data_type != "string":  # else nothing to convert
-                part = self._convert(target_plan, attribute, part, data_type)
-            key.append(part)
+            key.append(self._convert(target_plan, attribute, value[attribute], data_type))
         return tuple(key)
 
     def _reference_target(self, sent_type: str, target: str) -> Optional[TypePlan]:
@@ -604,12 +601,10 @@ class Writer:
             )
         if type(values[0]) is str and plan.key_types == _TEXT_KEY:
             return (values[0],)  # most keys: nothing to convert
-        key = []
-        for attribute, value, data_type in zip(plan.key_attributes, values, plan.key_types):
-            if type(value) is not str or data_type != "string":  # else nothing to convert
-                value = self._convert(plan, attribute, value, data_type)
-            key.append(value)
-        return tuple(key)
+        return tuple(
+            self._convert(plan, attribute, value, data_type)
+            for attribute, value, data_type in zip(plan.key_attributes, values, plan.key_types)
+        )
 
     def _required_key(self, plan: TypePlan, entity_key: Any) -> Key:
         if entity_key is None:
